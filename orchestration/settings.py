@@ -1,0 +1,54 @@
+"""Where things live and how big the engine may be: every path and knob comes from one
+environment variable with a default, so the CLI, Dagster, dbt and the tests agree."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+
+def _path(var: str, default: Path) -> Path:
+    value = os.environ.get(var)
+    return Path(value).expanduser().resolve() if value else default
+
+
+def duckdb_path() -> Path:
+    """CHORUS_DUCKDB_PATH: the DuckDB warehouse file (default warehouse/chorus.duckdb)."""
+    return _path("CHORUS_DUCKDB_PATH", REPO_ROOT / "warehouse" / "chorus.duckdb")
+
+
+def data_dir() -> Path:
+    """CHORUS_DATA_DIR: where `chorus generate` writes and `chorus load` reads by default."""
+    return _path("CHORUS_DATA_DIR", REPO_ROOT / "data" / "sample")
+
+
+def dbt_target() -> str:
+    """CHORUS_DBT_TARGET: the dbt target in dbt_project/profiles.yml (duckdb by default)."""
+    return os.environ.get("CHORUS_DBT_TARGET", "duckdb")
+
+
+def threads() -> int:
+    """CHORUS_THREADS: DuckDB and dbt threads (default: the machine's cores)."""
+    return int(os.environ.get("CHORUS_THREADS", str(os.cpu_count() or 2)))
+
+
+def memory_limit() -> str:
+    """CHORUS_DUCKDB_MEMORY_LIMIT: DuckDB memory_limit (default 75% of RAM, DuckDB's own)."""
+    return os.environ.get("CHORUS_DUCKDB_MEMORY_LIMIT", "")
+
+
+def connect(path: Path | None = None, read_only: bool = False):
+    """A DuckDB connection configured the same way everywhere (UTC, threads, memory)."""
+    import duckdb
+
+    target = path or duckdb_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(target), read_only=read_only)
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(f"SET threads = {threads()}")
+    if memory_limit():
+        con.execute(f"SET memory_limit = '{memory_limit()}'")
+    return con
