@@ -1,0 +1,14 @@
+{#-
+    Custom schemas are used as written: staging models land in `staging`, marts in
+    `marts`, seeds in `seeds` (dbt_project.yml), whatever the target's default schema.
+    dbt's default would prefix them (`main_staging`), which breaks the public schema
+    names in SPEC.md that dashboards and activations query. Nodes without a custom
+    schema fall back to the target schema.
+-#}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- if custom_schema_name is none -%}
+        {{ target.schema }}
+    {%- else -%}
+        {{ custom_schema_name | trim }}
+    {%- endif -%}
+{%- endmacro %}

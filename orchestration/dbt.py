@@ -1,0 +1,112 @@
+"""Running dbt from Python: one helper that the CLI and the tests share, so every
+invocation points at the same project, profiles and warehouse and passes `chorus_as_of`
+the same way. Dagster uses dagster-dbt's DbtCliResource instead (orchestration/resources.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from orchestration import settings
+
+
+@dataclass
+class DbtOutcome:
+    success: bool
+    command: str
+    seconds: float = 0.0
+    counts: dict[str, int] = field(default_factory=dict)  # status -> nodes
+    failures: list[str] = field(default_factory=list)  # "model.x: message"
+    exception: str | None = None
+    result: object = None  # the dbtRunnerResult, for callers that need node details
+
+
+def dbt_vars(as_of: str | None = None, extra: dict | None = None) -> dict:
+    out: dict = dict(extra or {})
+    if as_of:
+        out["chorus_as_of"] = as_of
+    return out
+
+
+def dbt_args(
+    command: list[str], vars: dict | None = None, work_dir: Path | None = None
+) -> list[str]:
+    args = [
+        *command,
+        "--project-dir",
+        str(settings.DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(settings.DBT_PROJECT_DIR),
+        "--target",
+        settings.dbt_target(),
+    ]
+    if work_dir is not None:  # separate target/ and logs/ (tests running side by side)
+        args += ["--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs")]
+    if vars:
+        args += ["--vars", json.dumps(vars)]
+    return args
+
+
+def release_duckdb() -> None:
+    """dbt-duckdb keeps its DuckDB handle open after an in-process run; close it so this
+    process can open the same file again (DuckDB refuses a second, differently configured
+    handle to one file within a process)."""
+    import gc
+
+    if settings.dbt_target() == "duckdb":
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+        DuckDBConnectionManager.close_all_connections()
+        gc.collect()
+
+
+def run_dbt(
+    command: list[str],
+    vars: dict | None = None,
+    db_path: Path | None = None,
+    on_node: Callable[[str, str], None] | None = None,
+    work_dir: Path | None = None,
+) -> DbtOutcome:
+    """Run one dbt command in-process (dbtRunner) and summarise node results.
+
+    on_node(unique_id, status) is called as each node finishes, for progress display.
+    """
+    import time
+
+    from dbt.cli.main import dbtRunner
+
+    previous = os.environ.get("CHORUS_DUCKDB_PATH")
+    os.environ["CHORUS_DUCKDB_PATH"] = str(db_path or settings.duckdb_path())
+
+    def callback(event) -> None:
+        if on_node is None or event.info.name != "NodeFinished":
+            return
+        node = event.data.node_info
+        on_node(node.unique_id, node.node_status)
+
+    started = time.perf_counter()
+    try:
+        result = dbtRunner(callbacks=[callback]).invoke(dbt_args(command, vars, work_dir))
+    finally:
+        release_duckdb()
+        if previous is None:
+            os.environ.pop("CHORUS_DUCKDB_PATH", None)
+        else:
+            os.environ["CHORUS_DUCKDB_PATH"] = previous
+    outcome = DbtOutcome(
+        success=bool(result.success),
+        command=" ".join(command),
+        seconds=time.perf_counter() - started,
+        exception=str(result.exception) if result.exception else None,
+        result=result,
+    )
+    for node_result in getattr(result.result, "results", None) or []:
+        status = str(getattr(node_result.status, "value", node_result.status))
+        outcome.counts[status] = outcome.counts.get(status, 0) + 1
+        if status not in ("success", "pass", "skipped", "warn"):
+            outcome.failures.append(f"{node_result.node.unique_id}: {node_result.message}")
+    return outcome
