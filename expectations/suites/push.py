@@ -1,0 +1,16 @@
+"""Suite rules for the push provider export (raw.push_events) beyond the contract."""
+
+from __future__ import annotations
+
+import great_expectations.expectations as gxe
+
+from expectations.suites.base import SuiteContext, at_least_one_of_rule
+from orchestration.contract import Table
+
+
+def rules(table: Table, ctx: SuiteContext) -> list[gxe.Expectation]:
+    return [
+        at_least_one_of_rule(
+            table, ("device_id", "message_id"), "otherwise the event joins no customer"
+        )
+    ]
