@@ -48,6 +48,7 @@ def connect(path: Path | None = None, read_only: bool = False):
     target.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(target), read_only=read_only)
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
     con.execute(f"SET threads = {threads()}")
     if memory_limit():
         con.execute(f"SET memory_limit = '{memory_limit()}'")

@@ -1,0 +1,82 @@
+"""`make bench`: generate -> load -> dbt builds at several sizes, one step per process.
+
+Sizes from BENCH_SIZES (default 20000,200000,1000000), days from BENCH_DAYS (90). Results
+go to bench/results/latest.json and a markdown table on stdout (copied to BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STEPS = ["generate", "load", "dbt:seed", "dbt:build --select staging"]
+
+
+def run_step(step: str, data_dir: Path, db: Path, customers: int, days: int) -> dict:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.step",
+            step,
+            str(data_dir),
+            str(db),
+            str(customers),
+            str(days),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    for line in proc.stdout.splitlines():
+        if line.startswith("BENCH "):
+            return json.loads(line[6:])
+    raise SystemExit(f"step {step} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+
+
+def main() -> None:
+    sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "20000,200000,1000000").split(",")]
+    days = int(os.environ.get("BENCH_DAYS", "90"))
+    base = Path(os.environ.get("BENCH_DIR", ROOT / "bench_data"))
+    results = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
+        f"Python {platform.python_version()}",
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": "make bench  (BENCH_SIZES=" + ",".join(map(str, sizes)) + f" BENCH_DAYS={days})",
+        "runs": [],
+    }
+    for customers in sizes:
+        data_dir, db = base / str(customers), base / str(customers) / "chorus.duckdb"
+        shutil.rmtree(data_dir, ignore_errors=True)
+        data_dir.mkdir(parents=True)
+        for step in STEPS:
+            result = run_step(step, data_dir, db, customers, days)
+            result["customers"] = customers
+            results["runs"].append(result)
+            print(json.dumps(result), flush=True)
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(results, indent=2))
+    print(f"\nMachine: {results['machine']}\nCommand: `{results['command']}`\n")
+    print("| customers | step | seconds | peak RSS (MiB) | rows |")
+    print("|---:|---|---:|---:|---:|")
+    for r in results["runs"]:
+        rows = r.get("rows", r.get("nodes", ""))
+        print(
+            f"| {r['customers']:,} | {r['step']} | {r['seconds']} | {r['peak_rss_mb']:,} | "
+            f"{rows:,} |"
+            if isinstance(rows, int)
+            else f"| {r['customers']:,} | {r['step']} | {r['seconds']} | {r['peak_rss_mb']:,} | |"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""Run one pipeline step in this process and print its wall time and peak RSS as JSON.
+
+Each step runs in a fresh interpreter (bench/run.py spawns it), so the peak RSS is that
+step's own, not the maximum of everything before it."""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+
+def main(step: str, data_dir: str, db: str, customers: int, days: int) -> dict:
+    started = time.perf_counter()
+    extra: dict = {}
+    if step == "generate":
+        from orchestration.sample_data import generate
+
+        stats = generate(Path(data_dir), customers=customers, days=days, seed=42)
+        extra["rows"] = sum(stats["rows"].values())
+    elif step == "load":
+        from orchestration.loader import load_directory
+
+        summary = load_directory(Path(data_dir), db_path=Path(db))
+        extra["rows"] = summary.total_loaded
+        extra["rejected"] = summary.total_rejected
+    elif step.startswith("dbt:"):
+        from orchestration.dbt import run_dbt
+
+        outcome = run_dbt(step[4:].split(), db_path=Path(db))
+        if not outcome.success:
+            raise SystemExit(f"{step} failed: {outcome.failures or outcome.exception}")
+        extra["nodes"] = sum(outcome.counts.values())
+    else:
+        raise SystemExit(f"unknown step {step}")
+    return {
+        "step": step,
+        "seconds": round(time.perf_counter() - started, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        **extra,
+    }
+
+
+if __name__ == "__main__":
+    step, data_dir, db, customers, days = sys.argv[1:6]
+    print("BENCH " + json.dumps(main(step, data_dir, db, int(customers), int(days))))

@@ -1,0 +1,1 @@
+"""Dagster asset checks: Great Expectations suites on the raw sources."""

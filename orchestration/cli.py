@@ -1,0 +1,398 @@
+"""The `chorus` command line: generate sample data, load raw files, build the dbt project,
+validate raw sources, or run everything with one printed summary.
+
+Every long step shows progress; every failure says what to do next and exits non-zero.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from orchestration import settings
+
+app = typer.Typer(
+    help="Chorus: one decision layer for email, SMS, push, chat and paid media.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+# Piped output (CI logs, `| tee`) gets a readable width instead of rich's 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 140)
+
+AsOf = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Compute state as of this ISO-8601 timestamp (dbt var chorus_as_of). "
+        "Default: the latest event time in the raw data.",
+    ),
+]
+DbPath = Annotated[
+    Path | None,
+    typer.Option("--db", help="DuckDB warehouse file (default: $CHORUS_DUCKDB_PATH)."),
+]
+
+
+def fail(message: str, hint: str, code: int = 1) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {message}")
+    console.print(f"[yellow]what to do:[/] {hint}")
+    return typer.Exit(code)
+
+
+@contextmanager
+def progress_bar(description: str) -> Iterator[Callable[[str, int, int], None]]:
+    """Yield a callback(step, done, total) that drives one rich progress bar."""
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(description, total=None)
+
+        def update(step: str, done: int, total: int) -> None:
+            progress.update(task, description=f"{description}: {step}", completed=done, total=total)
+
+        yield update
+
+
+def parse_as_of(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise fail(
+            f"--as-of {value!r} is not an ISO-8601 timestamp",
+            "pass e.g. --as-of 2026-10-31T12:00:00Z (no offset means UTC)",
+            2,
+        ) from None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed.isoformat(sep=" ")
+
+
+# ---------------------------------------------------------------------------------------
+# steps (each returns what the summary needs; the commands below print them)
+
+
+@dataclass
+class Step:
+    name: str
+    seconds: float
+    detail: str = ""
+
+
+@dataclass
+class RunReport:
+    steps: list[Step] = field(default_factory=list)
+
+    def add(self, name: str, started: float, detail: str = "") -> None:
+        self.steps.append(Step(name, time.perf_counter() - started, detail))
+
+
+def do_generate(out: Path, customers: int, days: int, seed: int, fmt: str, end: str) -> dict:
+    from orchestration.sample_data import generate
+
+    end_at = datetime.fromisoformat(end.replace("Z", "+00:00"))
+    if end_at.tzinfo is None:
+        end_at = end_at.replace(tzinfo=UTC)
+    with progress_bar("generate") as update:
+        return generate(
+            out, customers=customers, days=days, seed=seed, fmt=fmt, end=end_at, progress=update
+        )
+
+
+def do_load(source: Path, db: Path | None, tables: list[str] | None):
+    from orchestration.loader import ContractError, load_directory
+
+    if not source.exists():
+        raise fail(
+            f"{source} does not exist",
+            "run `chorus generate --out DIR` first, or pass --from with your export folder",
+            2,
+        )
+    try:
+        with progress_bar("load") as update:
+            return load_directory(source, db_path=db, tables=tables, progress=update)
+    except ContractError as exc:
+        raise fail(
+            str(exc), "fix the file's header (see SPEC input contract) and load again", 2
+        ) from None
+
+
+def do_build(as_of: str | None, select: str | None, full_refresh: bool, db: Path | None):
+    from orchestration.dbt import dbt_vars, run_dbt
+
+    command = ["build"]
+    if select:
+        command += ["--select", select]
+    if full_refresh:
+        command.append("--full-refresh")
+    done = {"n": 0}
+    with progress_bar("dbt build") as update:
+
+        def on_node(unique_id: str, status: str) -> None:
+            done["n"] += 1
+            update(unique_id.split(".", 2)[-1], done["n"], 0)
+
+        outcome = run_dbt(command, vars=dbt_vars(as_of), db_path=db, on_node=on_node)
+    if not outcome.success:
+        for line in outcome.failures[:20]:
+            console.print(f"  [red]x[/] {line}")
+        if outcome.exception:
+            console.print(f"  [red]{outcome.exception}[/]")
+        raise fail(
+            "dbt build failed",
+            "read the failures above (full log: dbt_project/logs/dbt.log); fix the model or "
+            "data and re-run `chorus build --select <node>+`",
+        )
+    return outcome
+
+
+def do_validate(db: Path | None, tables: list[str] | None):
+    from expectations.runner import validate
+
+    with console.status("validating raw sources with Great Expectations"):
+        return validate(db_path=db, tables=tables)
+
+
+# ---------------------------------------------------------------------------------------
+# printing
+
+
+def print_load(summary) -> None:
+    from orchestration.loader import ROW_COLUMNS
+
+    table = Table(title="raw load (read = inserted + updated + unchanged + rejected)")
+    for col in ROW_COLUMNS:
+        table.add_column(col, justify="left" if col == "table" else "right")
+    for row in summary.as_rows():
+        table.add_row(
+            *[
+                f"{v:,.2f}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v)
+                for v in row
+            ]
+        )
+    console.print(table)
+    reasons = summary.rejects_by_reason()
+    if reasons:
+        from orchestration.contract import REJECT_REASONS
+
+        present = [r for r in REJECT_REASONS if any(k[1] == r for k in reasons)]
+        rejects = Table(title="rejected rows by reason (raw.rejected_rows)")
+        rejects.add_column("table")
+        for reason in present:
+            rejects.add_column(reason, justify="right")
+        for table_name in sorted({t for t, _ in reasons}):
+            rejects.add_row(table_name, *[f"{reasons.get((table_name, r), 0):,}" for r in present])
+        console.print(rejects)
+
+
+def print_models(db: Path | None) -> None:
+    con = settings.connect(db, read_only=True)
+    try:
+        rows = con.sql(
+            """
+            select table_schema, table_name from information_schema.tables
+            where table_schema in ('seeds', 'staging', 'intermediate', 'marts')
+            order by 1, 2
+            """
+        ).fetchall()
+        table = Table(title="models")
+        table.add_column("relation")
+        table.add_column("rows", justify="right")
+        for schema, name in rows:
+            count = con.sql(f'select count(*) from "{schema}"."{name}"').fetchall()[0][0]
+            table.add_row(f"{schema}.{name}", f"{count:,}")
+        console.print(table)
+    finally:
+        con.close()
+
+
+def print_steps(report: RunReport) -> None:
+    table = Table(title="time per step")
+    table.add_column("step")
+    table.add_column("seconds", justify="right")
+    table.add_column("detail")
+    for step in report.steps:
+        table.add_row(step.name, f"{step.seconds:.1f}", step.detail)
+    table.add_row("[bold]total", f"[bold]{sum(s.seconds for s in report.steps):.1f}", "")
+    console.print(table)
+
+
+# ---------------------------------------------------------------------------------------
+# commands
+
+
+@app.command()
+def generate(
+    customers: Annotated[int, typer.Option(help="Number of persons.", min=1)] = 20_000,
+    days: Annotated[int, typer.Option(help="Days of history.", min=1)] = 90,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 42,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default $CHORUS_DATA_DIR).")
+    ] = None,
+    format: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+    end: Annotated[str, typer.Option(help="End of the window (exclusive), UTC.")] = "2026-11-01",
+) -> None:
+    """Write a believable omnichannel sample business (every raw table, seeds, ground truth)."""
+    if format not in ("parquet", "csv"):
+        raise fail(f"--format {format!r} is not supported", "use --format parquet or csv", 2)
+    target = out or settings.data_dir()
+    started = time.perf_counter()
+    stats = do_generate(target, customers, days, seed, format, end)
+    table = Table(title=f"generated {customers:,} customers x {days} days -> {target}")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    table.add_column("bad rows", justify="right")
+    for name, rows in stats["rows"].items():
+        table.add_row(name, f"{rows:,}", f"{stats.get('bad_rows', {}).get(name, 0):,}")
+    console.print(table)
+    console.print(f"done in {time.perf_counter() - started:.1f} s")
+
+
+@app.command()
+def load(
+    from_: Annotated[Path | None, typer.Option("--from", help="Folder of raw files.")] = None,
+    table: Annotated[list[str] | None, typer.Option(help="Only these tables.")] = None,
+    db: DbPath = None,
+) -> None:
+    """Load DIR/<table>.csv|.parquet (or DIR/<table>/) into schema raw; rejects are kept."""
+    summary = do_load(from_ or settings.data_dir(), db, table)
+    print_load(summary)
+
+
+@app.command()
+def build(
+    as_of: AsOf = None,
+    select: Annotated[str | None, typer.Option(help="dbt selection, e.g. staging+.")] = None,
+    full_refresh: Annotated[bool, typer.Option(help="Rebuild incremental models.")] = False,
+    db: DbPath = None,
+) -> None:
+    """dbt build: seeds, models and their tests (unit and data)."""
+    outcome = do_build(parse_as_of(as_of), select, full_refresh, db)
+    counts = ", ".join(f"{n} {status}" for status, n in sorted(outcome.counts.items()))
+    console.print(f"dbt build ok in {outcome.seconds:.1f} s ({counts})")
+
+
+@app.command()
+def validate(
+    table: Annotated[list[str] | None, typer.Option(help="Only these raw tables.")] = None,
+    db: DbPath = None,
+) -> None:
+    """Run the Great Expectations suites on the raw sources; exit 1 on any failure."""
+    from expectations.runner import render
+
+    report = do_validate(db, table)
+    console.print(render(report))
+    if not report.success:
+        raise fail(
+            "raw data failed validation",
+            "inspect the failing rows in raw.<table>; fix the source export and reload",
+        )
+
+
+@app.command()
+def run(
+    from_: Annotated[Path | None, typer.Option("--from", help="Folder of raw files.")] = None,
+    as_of: AsOf = None,
+    generate_data: Annotated[
+        bool, typer.Option("--generate/--no-generate", help="Generate sample data first.")
+    ] = False,
+    customers: Annotated[int, typer.Option(help="With --generate: persons.")] = 20_000,
+    days: Annotated[int, typer.Option(help="With --generate: days.")] = 90,
+    seed: Annotated[int, typer.Option(help="With --generate: seed.")] = 42,
+    db: DbPath = None,
+) -> None:
+    """Everything: [generate] -> load -> validate -> build, then a summary."""
+    source = from_ or settings.data_dir()
+    as_of_value = parse_as_of(as_of)
+    report = RunReport()
+
+    if generate_data:
+        started = time.perf_counter()
+        stats = do_generate(source, customers, days, seed, "parquet", "2026-11-01")
+        report.add("generate", started, f"{sum(stats['rows'].values()):,} rows")
+
+    started = time.perf_counter()
+    summary = do_load(source, db, None)
+    report.add(
+        "load", started, f"{summary.total_loaded:,} loaded, {summary.total_rejected:,} rejected"
+    )
+
+    started = time.perf_counter()
+    validation = do_validate(db, None)
+    report.add("validate", started, "passed" if validation.success else "FAILED")
+
+    started = time.perf_counter()
+    outcome = None
+    if validation.success:
+        outcome = do_build(as_of_value, None, False, db)
+        report.add(
+            "build", started, ", ".join(f"{n} {s}" for s, n in sorted(outcome.counts.items()))
+        )
+
+    console.rule("Chorus summary")
+    print_load(summary)
+    from expectations.runner import render
+
+    console.print(render(validation))
+    if outcome is not None:
+        print_models(db)
+    print_steps(report)
+    if not validation.success:
+        raise fail(
+            "raw data failed validation, so the build did not run",
+            "see the failed expectations above; fix the export and re-run `chorus run`",
+        )
+
+
+def main() -> None:
+    """Console-script entry point.
+
+    Exits with os._exit after flushing: DuckDB 2.0's nanobind bindings print a screenful
+    of spurious "leaked instances" warnings at interpreter shutdown when Great
+    Expectations and duckdb-engine are loaded (a known upstream issue); every connection
+    is closed explicitly before this point, so skipping interpreter teardown loses nothing.
+    """
+    import os
+    import sys
+
+    try:
+        app()  # standalone mode: prints usage errors and raises SystemExit
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    import atexit
+
+    atexit._run_exitfuncs()  # logging, multiprocessing cleanup: everything but teardown
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
