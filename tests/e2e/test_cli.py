@@ -81,8 +81,9 @@ def test_validate_fails_on_bad_raw_data(tiny_data, tmp_path, env):
     # an order line pointing at no order slips past the loader (it checks rows, not
     # relationships); the raw suite must catch it
     con.execute(
-        "insert into raw.order_items (order_id, line_number, product_id, quantity, unit_price)"
-        " values ('no-such-order', 1, 'p1', 1, 9.99)"
+        "insert into raw.order_items (order_id, line_number, product_id, quantity, unit_price,"
+        " _source_file, _source_row, _loaded_at, _load_id)"
+        " values ('no-such-order', 1, 'p1', 1, 9.99, 'hand.csv', 1, now(), 'test')"
     )
     con.close()
     bad = runner.invoke(app, ["validate"])

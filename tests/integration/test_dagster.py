@@ -18,9 +18,9 @@ def test_definitions_load_with_full_graph():
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
     for table in TABLES:
         assert f"raw/{table}" in keys
-    assert "stg_web__events" in keys
+    assert "staging/stg_web__events" in keys
     # staging reads the raw asset (the translator maps dbt sources onto raw/<table>)
-    parents = graph.get(dg.AssetKey("stg_web__events")).parent_keys
+    parents = graph.get(dg.AssetKey(["staging", "stg_web__events"])).parent_keys
     assert dg.AssetKey(["raw", "web_events"]) in parents
     assert defs.resolve_job_def("chorus_refresh_job") is not None
     assert defs.resolve_schedule_def("chorus_refresh_schedule").cron_schedule == "0 6 * * *"
@@ -42,7 +42,7 @@ def test_refresh_job_materializes_in_process(tiny_data, tmp_path):
         event.asset_key.to_user_string() for event in result.get_asset_materialization_events()
     }
     assert {f"raw/{t}" for t in TABLES} <= materialized
-    assert "stg_crm__contacts" in materialized
+    assert "staging/stg_crm__contacts" in materialized
 
     evaluations = result.get_asset_check_evaluations()
     assert len(evaluations) >= len(TABLES)
