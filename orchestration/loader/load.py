@@ -268,7 +268,10 @@ class _TableLoad:
         if not self._scalar(f"SELECT count(*) FROM {repeated}"):
             return
         # A repeated key is judged among valid rows only, so a broken first copy does not
-        # shadow a good second one; the first valid copy in file order wins.
+        # shadow a good second one. Events: the first valid copy in file order wins (a
+        # redelivered webhook). Entities: the last one wins, as it would had the files been
+        # loaded one by one (a folder of daily order exports ends with the latest status).
+        pick = "max" if self.table.mutable else "min"
         on = " AND ".join(f"c.{k} = f.{k}" for k in keys)
         self.con.execute(
             f"""INSERT INTO {exceptions}
@@ -280,7 +283,7 @@ class _TableLoad:
                   ON e._chorus_file = c._file AND e._chorus_row = c._row
             ),
             firsts AS (
-                SELECT {", ".join(keys)}, min(_file * {ROW_BITS} + _row) AS _first
+                SELECT {", ".join(keys)}, {pick}(_file * {ROW_BITS} + _row) AS _first
                 FROM valid GROUP BY ALL HAVING count(*) > 1
             )
             SELECT c._file, c._row, {duplicate_code(self.table)}, f._first

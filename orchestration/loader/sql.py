@@ -235,7 +235,8 @@ class FileSQL:
             f"{lit(k + '=')} || '''' || {self.text(self.table.column(k))} || ''''"
             for k in self.table.key
         )
-        dup = f"'key ' || {key} || ' already appears in ' || {first_file} || ' row ' || {first_row}"
+        seen = "is superseded by" if self.table.mutable else "already appears in"
+        dup = f"'key ' || {key} || ' {seen} ' || {first_file} || ' row ' || {first_row}"
         whens.append(f"WHEN {duplicate_code(self.table)} THEN {dup}")
         return f"CASE {code} {' '.join(whens)} END"
 

@@ -687,3 +687,20 @@ def test_summary_counts_rejects_per_table_and_reason(src, db):
 def test_unknown_table_is_a_clear_error(src, db):
     with pytest.raises(ValueError, match="unknown raw table"):
         load_directory(src, db, tables=["nope"])
+
+
+def test_entity_exported_twice_in_one_load_keeps_the_latest_version(src, db):
+    # a folder of daily order exports loaded at once ends where loading them day by day
+    # would: the later file's status wins; the older version is kept as a reject
+    folder = src / "orders"
+    folder.mkdir()
+    write_csv(folder / "2026-10-01.csv", [valid_row("orders", order_id="o1", status="completed")])
+    write_csv(folder / "2026-10-02.csv", [valid_row("orders", order_id="o1", status="refunded")])
+
+    summary = load_directory(src, db)
+
+    assert summary["orders"].rejects_by_reason == {"duplicate_key": 1}
+    assert query(db, "SELECT status FROM raw.orders WHERE order_id = 'o1'") == [("refunded",)]
+    (reject,) = rejects(db, "orders")
+    assert reject["source_file"].endswith("2026-10-01.csv")
+    assert "superseded by" in reject["detail"] and "2026-10-02.csv" in reject["detail"]
