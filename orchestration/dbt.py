@@ -81,6 +81,7 @@ def run_dbt(
 
     previous = os.environ.get("CHORUS_DUCKDB_PATH")
     os.environ["CHORUS_DUCKDB_PATH"] = str(db_path or settings.duckdb_path())
+    os.environ.setdefault("CHORUS_THREADS", str(settings.threads()))  # profiles.yml reads it
 
     def callback(event) -> None:
         if on_node is None or event.info.name != "NodeFinished":

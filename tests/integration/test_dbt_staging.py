@@ -3,7 +3,7 @@ build passes, staging normalizes what the contract says arrives messy, `as_of` c
 data, docs generate, and the source YAML mirrors orchestration/contract.py.
 
 dbt runs in-process (dbtRunner) with its own target/log paths under tmp, so parallel
-runs never share dbt_project/target. Each invocation costs ~6 s: there are four.
+runs never share dbt_project/target. Each invocation costs ~6 s: there are five.
 """
 
 from __future__ import annotations
@@ -91,31 +91,48 @@ def test_build_passes_every_node(built):
     assert kinds.count("unit_test") >= 5, "unit tests did not run"
 
 
-def test_emails_are_trimmed_lowercased_and_hashed(built):
+def test_emails_are_trimmed_lowercased(built):
     db, _, _ = built
-    contacts = by_key(db, "stg_crm__contacts", "crm_contact_id", "email, email_sha256")
-    assert contacts["C-001"] == (fx.JANE_EMAIL, fx.JANE_SHA256)
-    assert contacts["C-002"][0] == "john.smith@example.co.uk"
-    assert contacts["C-003"] == (None, None), "blank email must become null"
-    assert contacts["C-004"] == (None, None), "an email without @ must become null"
+    contacts = by_key(db, "stg_crm__contacts", "crm_contact_id", "email")
+    assert contacts["C-001"] == fx.JANE_EMAIL
+    assert contacts["C-002"] == "john.smith@example.co.uk"
+    assert contacts["C-003"] is None, "blank email must become null"
+    assert contacts["C-004"] is None, "an email without @ must become null"
 
-    # every staging model's hash is the SHA-256 of its normalized email
-    hashed = ["stg_crm__contacts", "stg_web__events", "stg_shop__orders"]
-    hashed += ["stg_email__events", "stg_chat__events", "stg_support__tickets"]
-    hashed += ["stg_consent__events"]
-    checked = 0
-    for model in hashed:
-        for email, digest in query(db, f"select email, email_sha256 from staging.{model}"):
-            if email is None:
-                assert digest is None
-                continue
-            assert email == email.strip().lower()
-            assert digest == hashlib.sha256(email.encode()).hexdigest()
-            checked += 1
-    assert checked >= 8
+    normalized = ["stg_crm__contacts", "stg_web__events", "stg_shop__orders"]
+    normalized += ["stg_email__events", "stg_chat__events", "stg_support__tickets"]
+    normalized += ["stg_consent__events"]
+    emails = [e for model in normalized for (e,) in query(db, f"select email from staging.{model}")]
+    assert len([e for e in emails if e is not None]) >= 8
+    assert all(e == e.strip().lower() for e in emails if e is not None)
 
+    # staging carries no hash of its own (identity hashes distinct emails); only the
+    # platforms' hashes, lowercased and trimmed
+    columns = query(
+        db,
+        "select table_name from information_schema.columns "
+        "where table_schema = 'staging' and column_name = 'email_sha256'",
+    )
+    assert columns == [("stg_ads__events",)]
     ads = by_key(db, "stg_ads__events", "ad_event_id", "email_sha256")
     assert ads["AD-1"] == fx.JANE_SHA256, "platform hashes are lowercased and trimmed"
+
+
+def test_chorus_sha256_matches_hashlib(built):
+    """The dispatched macro identity resolution will hash emails with, run on the
+    warehouse engine: lowercase hex SHA-256 of the UTF-8 bytes, null for null."""
+    db, work, _ = built
+    emails = [fx.JANE_EMAIL, "john.smith@example.co.uk", "zoë.müller@example.de", ""]
+    values = " union all ".join(f"select {i} as n, '{e}' as email" for i, e in enumerate(emails))
+    inline = (
+        f"select n, {{{{ chorus_sha256('email') }}}} as digest from ({values}"
+        " union all select 99 as n, null as email) as emails order by n"
+    )
+    result = run_dbt(["show", "--inline", inline, "--limit", "10"], db, work)
+    assert result.success, failures(result)
+    rows = {int(n): digest for n, digest in result.result.results[0].agate_table.rows}
+    expected = {i: hashlib.sha256(e.encode()).hexdigest() for i, e in enumerate(emails)}
+    assert rows == {**expected, 99: None}
 
 
 def test_phones_are_e164(built):

@@ -1,9 +1,20 @@
 {#-
     A phone number in E.164 ('+' and 8 to 15 digits), or null when it cannot be read.
 
-    Arguments: the raw phone, and the calling code and trunk prefix of the country the
-    number is read in (the row's country if it has one, else var chorus_default_country;
-    both come from the country_calling_codes seed, null for an unknown country).
+    Four small macros, each applied to COLUMNS of the step before, so a model computes
+    every regular expression once per row (Jinja `set` is textual: one big macro inlined
+    the cleaning regex into the digits regexes, and both into every CASE branch):
+
+        renamed:     chorus_phone_cleaned(phone)                 as phone_cleaned
+        phone_parts: chorus_phone_digits(phone_cleaned)          as phone_digits,
+                     chorus_phone_international_digits(phone_cleaned)
+                                                                 as phone_international_digits
+        final:       chorus_phone_to_e164(phone_cleaned, phone_digits,
+                         phone_international_digits, calling_code, trunk_prefix) as phone
+
+    chorus_phone_to_e164 takes the calling code and trunk prefix of the country the number
+    is read in (the row's country if it has one, else var chorus_default_country; both
+    come from the country_calling_codes seed, null for an unknown country).
 
     Rules, in order (docs/DECISIONS.md "Phone numbers"):
     1. Extensions ("x12", "ext. 12", "#12") are dropped; so are all non-digits.
@@ -24,14 +35,30 @@
     Python side) knows every numbering plan, but it is not available inside the
     warehouse, and the same SQL must run on DuckDB, PostgreSQL and Spark.
 -#}
-{% macro chorus_phone_to_e164(phone, calling_code, trunk_prefix) -%}
-    {%- set cleaned = chorus_regexp_replace_all(
+
+{#- Rule 1, first half: lowercased, trimmed, extension cut off (one regex). -#}
+{% macro chorus_phone_cleaned(phone) -%}
+    {{ chorus_regexp_replace_all(
         'lower(trim(cast(' ~ phone ~ ' as ' ~ dbt.type_string() ~ ')))', '(ext|x|#).*$', ''
-    ) -%}
-    {%- set digits = chorus_regexp_replace_all(cleaned, '[^0-9]', '') -%}
-    {%- set international_digits = chorus_regexp_replace_all(
-        'replace(' ~ cleaned ~ ', \'(0)\', \'\')', '[^0-9]', ''
-    ) -%}
+    ) }}
+{%- endmacro %}
+
+{#- The digits of a cleaned phone, as written (one regex). -#}
+{% macro chorus_phone_digits(cleaned) -%}
+    {{ chorus_regexp_replace_all(cleaned, '[^0-9]', '') }}
+{%- endmacro %}
+
+{#- The digits of a cleaned phone without a "(0)" trunk hint, for '+'/'00'/'011' forms (one regex). -#}
+{% macro chorus_phone_international_digits(cleaned) -%}
+    {{ chorus_regexp_replace_all('replace(' ~ cleaned ~ ', \'(0)\', \'\')', '[^0-9]', '') }}
+{%- endmacro %}
+
+{#-
+    Rules 2-5 on the columns above: a CASE of cheap string tests picks the candidate
+    digits, one regex validates them. Pass column references, not expressions: the
+    candidate appears twice in the output.
+-#}
+{% macro chorus_phone_to_e164(cleaned, digits, international_digits, calling_code, trunk_prefix) -%}
     {%- set candidate -%}
         case
             when {{ cleaned }} like '+%' then {{ international_digits }}

@@ -7,7 +7,7 @@ source as (
 
 ),
 
-renamed as (
+final as (
 
     select
         trim(cast(event_id as {{ dbt.type_string() }})) as chat_event_id,
@@ -23,25 +23,6 @@ renamed as (
         cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at
     from source
     where occurred_at <= {{ chorus_as_of() }}
-
-),
-
-final as (
-
-    select
-        chat_event_id,
-        conversation_id,
-        anonymous_id,
-        user_id,
-        email,
-        {{ chorus_sha256('email') }} as email_sha256,
-        event_type,
-        topic,
-        sentiment,
-        is_complaint,
-        campaign_id,
-        occurred_at
-    from renamed
 
 )
 

@@ -22,7 +22,7 @@ renamed as (
         trim(cast(event_id as {{ dbt.type_string() }})) as consent_event_id,
         nullif(trim(cast(user_id as {{ dbt.type_string() }})), '') as user_id,
         {{ chorus_normalize_email('email') }} as email,
-        phone as phone_raw,
+        {{ chorus_phone_cleaned('phone') }} as phone_cleaned,
         nullif(trim(cast(device_id as {{ dbt.type_string() }})), '') as device_id,
         lower(trim(channel)) as channel,
         lower(trim(status)) as status,
@@ -35,23 +35,37 @@ renamed as (
 
 ),
 
+-- each phone regex once per row, on the cleaned column (macros/normalization)
+phone_parts as (
+
+    select
+        *,
+        {{ chorus_phone_digits('phone_cleaned') }} as phone_digits,
+        {{ chorus_phone_international_digits('phone_cleaned') }} as phone_international_digits
+    from renamed
+
+),
+
 final as (
 
     select
-        renamed.consent_event_id,
-        renamed.user_id,
-        renamed.email,
-        {{ chorus_sha256('renamed.email') }} as email_sha256,
+        phone_parts.consent_event_id,
+        phone_parts.user_id,
+        phone_parts.email,
         {{ chorus_phone_to_e164(
-            'renamed.phone_raw', 'calling_codes.calling_code', 'calling_codes.trunk_prefix'
+            'phone_parts.phone_cleaned',
+            'phone_parts.phone_digits',
+            'phone_parts.phone_international_digits',
+            'calling_codes.calling_code',
+            'calling_codes.trunk_prefix',
         ) }} as phone,
-        renamed.device_id,
-        renamed.channel,
-        renamed.status,
-        renamed.purpose,
-        renamed.consent_source,
-        renamed.occurred_at
-    from renamed
+        phone_parts.device_id,
+        phone_parts.channel,
+        phone_parts.status,
+        phone_parts.purpose,
+        phone_parts.consent_source,
+        phone_parts.occurred_at
+    from phone_parts
     left join calling_codes
         on calling_codes.country = '{{ var("chorus_default_country") | upper }}'
 

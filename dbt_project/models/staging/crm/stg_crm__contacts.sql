@@ -21,7 +21,7 @@ renamed as (
     select
         trim(cast(contact_id as {{ dbt.type_string() }})) as crm_contact_id,
         {{ chorus_normalize_email('email') }} as email,
-        phone as phone_raw,
+        {{ chorus_phone_cleaned('phone') }} as phone_cleaned,
         nullif(trim(first_name), '') as first_name,
         nullif(trim(last_name), '') as last_name,
         case upper(trim(country))
@@ -37,26 +37,40 @@ renamed as (
 
 ),
 
+-- each phone regex once per row, on the cleaned column (macros/normalization)
+phone_parts as (
+
+    select
+        *,
+        {{ chorus_phone_digits('phone_cleaned') }} as phone_digits,
+        {{ chorus_phone_international_digits('phone_cleaned') }} as phone_international_digits
+    from renamed
+
+),
+
 final as (
 
     select
-        renamed.crm_contact_id,
-        renamed.email,
-        {{ chorus_sha256('renamed.email') }} as email_sha256,
+        phone_parts.crm_contact_id,
+        phone_parts.email,
         {{ chorus_phone_to_e164(
-            'renamed.phone_raw', 'calling_codes.calling_code', 'calling_codes.trunk_prefix'
+            'phone_parts.phone_cleaned',
+            'phone_parts.phone_digits',
+            'phone_parts.phone_international_digits',
+            'calling_codes.calling_code',
+            'calling_codes.trunk_prefix',
         ) }} as phone,
-        renamed.first_name,
-        renamed.last_name,
-        renamed.country,
-        renamed.timezone,
-        renamed.created_at,
-        renamed.updated_at
-    from renamed
+        phone_parts.first_name,
+        phone_parts.last_name,
+        phone_parts.country,
+        phone_parts.timezone,
+        phone_parts.created_at,
+        phone_parts.updated_at
+    from phone_parts
     left join calling_codes
         -- phones are read in the record's own country, else the default one
         on
-            coalesce(renamed.country, '{{ var("chorus_default_country") | upper }}')
+            coalesce(phone_parts.country, '{{ var("chorus_default_country") | upper }}')
             = calling_codes.country
 
 )

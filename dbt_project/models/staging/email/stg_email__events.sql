@@ -7,7 +7,7 @@ source as (
 
 ),
 
-renamed as (
+final as (
 
     select
         trim(cast(event_id as {{ dbt.type_string() }})) as email_event_id,
@@ -19,21 +19,6 @@ renamed as (
         cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at
     from source
     where occurred_at <= {{ chorus_as_of() }}
-
-),
-
-final as (
-
-    select
-        email_event_id,
-        message_id,
-        campaign_id,
-        email,
-        {{ chorus_sha256('email') }} as email_sha256,
-        event_type,
-        url,
-        occurred_at
-    from renamed
 
 )
 

@@ -21,7 +21,7 @@ renamed as (
         trim(cast(order_id as {{ dbt.type_string() }})) as order_id,
         nullif(trim(cast(user_id as {{ dbt.type_string() }})), '') as user_id,
         {{ chorus_normalize_email('email') }} as email,
-        phone as phone_raw,
+        {{ chorus_phone_cleaned('phone') }} as phone_cleaned,
         nullif(trim(cast(anonymous_id as {{ dbt.type_string() }})), '') as anonymous_id,
         nullif(trim(cast(device_id as {{ dbt.type_string() }})), '') as device_id,
         lower(trim(status)) as status,
@@ -34,24 +34,38 @@ renamed as (
 
 ),
 
+-- each phone regex once per row, on the cleaned column (macros/normalization)
+phone_parts as (
+
+    select
+        *,
+        {{ chorus_phone_digits('phone_cleaned') }} as phone_digits,
+        {{ chorus_phone_international_digits('phone_cleaned') }} as phone_international_digits
+    from renamed
+
+),
+
 final as (
 
     select
-        renamed.order_id,
-        renamed.user_id,
-        renamed.email,
-        {{ chorus_sha256('renamed.email') }} as email_sha256,
+        phone_parts.order_id,
+        phone_parts.user_id,
+        phone_parts.email,
         {{ chorus_phone_to_e164(
-            'renamed.phone_raw', 'calling_codes.calling_code', 'calling_codes.trunk_prefix'
+            'phone_parts.phone_cleaned',
+            'phone_parts.phone_digits',
+            'phone_parts.phone_international_digits',
+            'calling_codes.calling_code',
+            'calling_codes.trunk_prefix',
         ) }} as phone,
-        renamed.anonymous_id,
-        renamed.device_id,
-        renamed.status,
-        renamed.currency,
-        renamed.order_total,
-        renamed.sales_channel,
-        renamed.ordered_at
-    from renamed
+        phone_parts.anonymous_id,
+        phone_parts.device_id,
+        phone_parts.status,
+        phone_parts.currency,
+        phone_parts.order_total,
+        phone_parts.sales_channel,
+        phone_parts.ordered_at
+    from phone_parts
     left join calling_codes
         on calling_codes.country = '{{ var("chorus_default_country") | upper }}'
 

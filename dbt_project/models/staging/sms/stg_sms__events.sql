@@ -22,7 +22,7 @@ renamed as (
         trim(cast(event_id as {{ dbt.type_string() }})) as sms_event_id,
         nullif(trim(cast(message_id as {{ dbt.type_string() }})), '') as message_id,
         nullif(trim(cast(campaign_id as {{ dbt.type_string() }})), '') as campaign_id,
-        phone as phone_raw,
+        {{ chorus_phone_cleaned('phone') }} as phone_cleaned,
         lower(trim(event_type)) as event_type,
         body,
         cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at
@@ -31,19 +31,34 @@ renamed as (
 
 ),
 
+-- each phone regex once per row, on the cleaned column (macros/normalization)
+phone_parts as (
+
+    select
+        *,
+        {{ chorus_phone_digits('phone_cleaned') }} as phone_digits,
+        {{ chorus_phone_international_digits('phone_cleaned') }} as phone_international_digits
+    from renamed
+
+),
+
 final as (
 
     select
-        renamed.sms_event_id,
-        renamed.message_id,
-        renamed.campaign_id,
+        phone_parts.sms_event_id,
+        phone_parts.message_id,
+        phone_parts.campaign_id,
         {{ chorus_phone_to_e164(
-            'renamed.phone_raw', 'calling_codes.calling_code', 'calling_codes.trunk_prefix'
+            'phone_parts.phone_cleaned',
+            'phone_parts.phone_digits',
+            'phone_parts.phone_international_digits',
+            'calling_codes.calling_code',
+            'calling_codes.trunk_prefix',
         ) }} as phone,
-        renamed.event_type,
-        renamed.body,
-        renamed.occurred_at
-    from renamed
+        phone_parts.event_type,
+        phone_parts.body,
+        phone_parts.occurred_at
+    from phone_parts
     left join calling_codes
         on calling_codes.country = '{{ var("chorus_default_country") | upper }}'
 

@@ -8,7 +8,7 @@ source as (
 
 ),
 
-renamed as (
+final as (
 
     select
         trim(cast(ticket_id as {{ dbt.type_string() }})) as ticket_id,
@@ -24,22 +24,6 @@ renamed as (
         end as resolved_at
     from source
     where opened_at <= {{ chorus_as_of() }}
-
-),
-
-final as (
-
-    select
-        ticket_id,
-        user_id,
-        email,
-        {{ chorus_sha256('email') }} as email_sha256,
-        category,
-        is_complaint,
-        csat,
-        opened_at,
-        resolved_at
-    from renamed
 
 )
 

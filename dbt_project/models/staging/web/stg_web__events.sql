@@ -7,7 +7,7 @@ source as (
 
 ),
 
-renamed as (
+final as (
 
     select
         trim(cast(event_id as {{ dbt.type_string() }})) as web_event_id,
@@ -23,25 +23,6 @@ renamed as (
         cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at
     from source
     where occurred_at <= {{ chorus_as_of() }}
-
-),
-
-final as (
-
-    select
-        web_event_id,
-        anonymous_id,
-        user_id,
-        email,
-        {{ chorus_sha256('email') }} as email_sha256,
-        event_type,
-        product_id,
-        page_url,
-        utm_source,
-        utm_medium,
-        utm_campaign,
-        occurred_at
-    from renamed
 
 )
 
