@@ -9,6 +9,7 @@ import dagster as dg
 
 from orchestration.assets.dbt import chorus_dbt_assets
 from orchestration.assets.raw import raw_tables
+from orchestration.checks.identity import identity_cluster_size
 from orchestration.checks.raw_quality import raw_gx_checks
 from orchestration.resources import build_resources
 from orchestration.schedules import chorus_refresh_job, chorus_refresh_schedule
@@ -17,7 +18,7 @@ from orchestration.schedules import chorus_refresh_job, chorus_refresh_schedule
 def build_definitions(duckdb_path: Path | None = None, data_dir: Path | None = None):
     return dg.Definitions(
         assets=[raw_tables, chorus_dbt_assets],
-        asset_checks=[raw_gx_checks],
+        asset_checks=[raw_gx_checks, identity_cluster_size],
         jobs=[chorus_refresh_job],
         schedules=[chorus_refresh_schedule],
         resources=build_resources(duckdb_path, data_dir),

@@ -40,6 +40,13 @@ def memory_limit() -> str:
     return os.environ.get("CHORUS_DUCKDB_MEMORY_LIMIT", "")
 
 
+def identity_max_cluster_size() -> int:
+    """CHORUS_IDENTITY_MAX_CLUSTER_SIZE: identifiers one customer may have before the
+    over-merge alarm fires (Dagster asset check, `chorus identity-report`). Default 50:
+    a real person has a handful of emails, phones, browsers and devices."""
+    return int(os.environ.get("CHORUS_IDENTITY_MAX_CLUSTER_SIZE", "50"))
+
+
 def connect(path: Path | None = None, read_only: bool = False):
     """A DuckDB connection configured the same way everywhere (UTC, threads, memory)."""
     import duckdb

@@ -1,0 +1,314 @@
+{#-
+    Connected components of an undirected graph, in SQL that runs on DuckDB, PostgreSQL
+    and Spark. Returns, for every node of `edges`, a component_id: the smallest node id
+    among the component's nodes with two or more neighbours (for a component of two
+    nodes, the smaller one).
+
+    1. Leaves (one neighbour) are set aside: they cannot carry a label between other
+       nodes, and they are about half of an identity graph (a cookie or CRM record seen
+       with one account). The rounds run on the rest, the core.
+    2. Rounds (chorus_cc_round_ctes), each one CREATE TABLE AS: every node takes the
+       smallest label among itself and its neighbours (hook), each label's own node
+       adopts the smallest label any node pointing at it saw (so whole trees move at
+       once), then every node takes its label's label (pointer jumping). The rounds
+       needed grow with the log of a component's diameter, not its size: a chain of 2^14
+       nodes converges in 15 rounds, identity clusters in about 4. Labels never increase,
+       so a round that leaves the sum of labels unchanged changed nothing: that round
+       proves convergence (it is counted). More than `max_rounds` fails the run loudly
+       instead of returning a partial answer.
+    3. Each leaf takes its neighbour's label.
+
+    Returns a dict:
+      sql     a select of (node_id, component_id), to use as a CTE body;
+      rounds  the rounds run (none when not iterated).
+    It iterates only when the invocation builds (chorus_is_building). For unit tests,
+    compile, docs and sqlfluff, whose SQL must stand alone, `sql` is the same steps with
+    `unrolled_rounds` rounds unrolled into CTEs (ample for test fixtures): unit tests
+    check the round SQL itself; tests/integration/test_identity.py checks the iteration
+    against networkx.
+
+    edges: a relation (a fixture CTE in unit tests) with the endpoint columns node_a
+    and node_b, integers; each undirected edge once is enough (both directions are
+    read); self-loops and nulls are ignored. `where`: optional filter on its rows, so one
+    table can hold several graphs. Nodes on no edge are not returned: callers give them
+    their own id.
+
+    Work tables are named after `work` (a relation, default `this`):
+    <name>__cc_degrees, __cc_core, __cc_labels_0, __cc_labels_1. Drop them once the
+    model is built: post_hook chorus_connected_components_drop().
+-#}
+{% macro chorus_connected_components(
+    edges,
+    node_a='node_id_a',
+    node_b='node_id_b',
+    where=none,
+    work=none,
+    max_rounds=none,
+    unrolled_rounds=8
+) -%}
+    {%- set max_rounds = (max_rounds or var('chorus_identity_max_rounds', 64)) | int -%}
+    {%- set edges_name = edges | string -%}
+    {%- set edges_sql = chorus_cc_edges_sql(edges, node_a, node_b, where) -%}
+    {%- if not chorus_is_building() -%}
+        {{ return({'sql': chorus_cc_unrolled_sql(edges_sql, unrolled_rounds), 'rounds': none}) }}
+    {%- endif -%}
+
+    {%- set work = work if work is not none else this -%}
+    {%- set degrees = chorus_cc_work_relation(work, 'degrees') -%}
+    {%- set core = chorus_cc_work_relation(work, 'core') -%}
+    {%- set labels = [chorus_cc_work_relation(work, 'labels_0'), chorus_cc_work_relation(work, 'labels_1')] -%}
+    {%- for relation in [degrees, core] + labels -%}
+        {%- do adapter.drop_relation(relation) -%}
+    {%- endfor -%}
+
+    {%- call statement('chorus_cc_degrees') -%}
+        {{ get_create_table_as_sql(False, degrees, chorus_cc_degrees_sql(edges_sql)) }}
+    {%- endcall -%}
+    {%- call statement('chorus_cc_core') -%}
+        {{ get_create_table_as_sql(False, core, chorus_cc_core_sql(edges_sql, degrees)) }}
+    {%- endcall -%}
+    {%- call statement('chorus_cc_init') -%}
+        {{ get_create_table_as_sql(False, labels[0], chorus_cc_initial_labels_sql(degrees)) }}
+    {%- endcall -%}
+    {%- set state = namespace(current=0, total=chorus_cc_label_sum(labels[0]), rounds=0, converged=false) -%}
+
+    {%- for round in range(1, max_rounds + 1) -%}
+        {%- set source = labels[state.current] -%}
+        {%- set target = labels[1 - state.current] -%}
+        {%- do adapter.drop_relation(target) -%}
+        {%- call statement('chorus_cc_round') -%}
+            {{ get_create_table_as_sql(False, target, chorus_cc_round_sql(core, source)) }}
+        {%- endcall -%}
+        {%- set total = chorus_cc_label_sum(target) -%}
+        {%- set state.current = 1 - state.current -%}
+        {%- set state.rounds = round -%}
+        {%- if total == state.total -%}
+            {%- set state.converged = true -%}
+            {%- break -%}
+        {%- endif -%}
+        {%- set state.total = total -%}
+    {%- endfor -%}
+
+    {%- if not state.converged -%}
+        {{ exceptions.raise_compiler_error(
+            "chorus_connected_components: " ~ edges_name ~ " did not converge in " ~ max_rounds
+            ~ " rounds (var chorus_identity_max_rounds). Rounds grow with log2 of a cluster's"
+            ~ " diameter, so this means a pathological graph: look for an identifier"
+            ~ " chaining thousands of others and block it in identity_rules."
+        ) }}
+    {%- endif -%}
+    {%- do log("chorus_connected_components: " ~ edges_name ~ " converged in " ~ state.rounds ~ " rounds", info=true) -%}
+    {{ return({
+        'sql': chorus_cc_attach_leaves_sql(edges_sql, degrees, labels[state.current]),
+        'rounds': state.rounds,
+    }) }}
+{%- endmacro %}
+
+
+{% macro chorus_cc_work_relation(work, suffix) -%}
+    {{ return(api.Relation.create(
+        database=work.database, schema=work.schema,
+        identifier=work.identifier ~ '__cc_' ~ suffix, type='table'
+    )) }}
+{%- endmacro %}
+
+
+{#- Sum of labels: labels only decrease, so an unchanged sum means an unchanged table. -#}
+{% macro chorus_cc_label_sum(relation) -%}
+    {%- set result = run_query('select sum(label) as total from ' ~ relation) -%}
+    {{ return(result.columns[0].values()[0]) }}
+{%- endmacro %}
+
+
+{#- The edges as a derived table with columns node_id_a, node_id_b. -#}
+{% macro chorus_cc_edges_sql(edges, node_a, node_b, where) -%}
+    (
+        select
+            {{ node_a }} as node_id_a,
+            {{ node_b }} as node_id_b
+        from {{ edges }}
+        where
+            {{ node_a }} is not null
+            and {{ node_b }} is not null
+            and {{ node_a }} <> {{ node_b }}
+            {%- if where %}
+            and ({{ where }})
+            {%- endif %}
+    )
+{%- endmacro %}
+
+
+{% macro chorus_cc_degrees_sql(edges_sql) -%}
+    select
+        endpoints.node_id,
+        count(*) as degree
+    from (
+        select node_id_a as node_id from {{ edges_sql }} as edges
+        union all
+        select node_id_b as node_id from {{ edges_sql }} as edges
+    ) as endpoints
+    group by endpoints.node_id
+{%- endmacro %}
+
+
+{#- Edges between two nodes that both have another neighbour. -#}
+{% macro chorus_cc_core_sql(edges_sql, degrees) -%}
+    select
+        edges.node_id_a,
+        edges.node_id_b
+    from {{ edges_sql }} as edges
+    inner join {{ degrees }} as degrees_a
+        on edges.node_id_a = degrees_a.node_id
+    inner join {{ degrees }} as degrees_b
+        on edges.node_id_b = degrees_b.node_id
+    where degrees_a.degree > 1 and degrees_b.degree > 1
+{%- endmacro %}
+
+
+{#- Every core node starts as its own label (a star's centre has no core edge). -#}
+{% macro chorus_cc_initial_labels_sql(degrees) -%}
+    select
+        node_id,
+        node_id as label
+    from {{ degrees }}
+    where degree > 1
+{%- endmacro %}
+
+
+{#- One round as a standalone select (iterated mode). -#}
+{% macro chorus_cc_round_sql(core, labels) -%}
+    with
+    {{ chorus_cc_round_ctes(core, labels, 'cc_round') }}
+    select node_id, label from cc_round
+{%- endmacro %}
+
+
+{#-
+    One round as CTEs named <prefix>_*, the last one named <prefix>: (node_id, label).
+    Plain joins and aggregates: least() and min() exist on every target engine.
+-#}
+{% macro chorus_cc_round_ctes(core, labels, prefix) -%}
+    {{ prefix }}_neighbour_min as (
+        select
+            neighbours.node_id,
+            min(neighbours.label) as label
+        from (
+            select
+                core.node_id_a as node_id,
+                labels.label
+            from {{ core }} as core
+            inner join {{ labels }} as labels on core.node_id_b = labels.node_id
+            union all
+            select
+                core.node_id_b as node_id,
+                labels.label
+            from {{ core }} as core
+            inner join {{ labels }} as labels on core.node_id_a = labels.node_id
+        ) as neighbours
+        group by neighbours.node_id
+    ),
+
+    {{ prefix }}_hooked as (
+        select
+            labels.node_id,
+            labels.label as previous_label,
+            least(labels.label, coalesce(neighbour_min.label, labels.label)) as label
+        from {{ labels }} as labels
+        left join {{ prefix }}_neighbour_min as neighbour_min
+            on labels.node_id = neighbour_min.node_id
+    ),
+
+    {{ prefix }}_root_min as (
+        -- each label's own node adopts the smallest label any node pointing at it saw
+        select
+            previous_label as node_id,
+            min(label) as label
+        from {{ prefix }}_hooked
+        group by previous_label
+    ),
+
+    {{ prefix }}_combined as (
+        select
+            hooked.node_id,
+            least(hooked.label, coalesce(root_min.label, hooked.label)) as label
+        from {{ prefix }}_hooked as hooked
+        left join {{ prefix }}_root_min as root_min
+            on hooked.node_id = root_min.node_id
+    ),
+
+    {{ prefix }} as (
+        -- pointer jump: take the label of your label
+        select
+            combined.node_id,
+            least(combined.label, coalesce(parent.label, combined.label)) as label
+        from {{ prefix }}_combined as combined
+        left join {{ prefix }}_combined as parent
+            on combined.label = parent.node_id
+    )
+{%- endmacro %}
+
+
+{#- Core labels, plus every leaf with its neighbour's label (two leaves: the smaller). -#}
+{% macro chorus_cc_attach_leaves_sql(edges_sql, degrees, labels) -%}
+    select
+        labels.node_id,
+        labels.label as component_id
+    from {{ labels }} as labels
+    union all
+    select
+        leaves.node_id,
+        coalesce(labels.label, least(leaves.node_id, ends.other_node_id)) as component_id
+    from {{ degrees }} as leaves
+    inner join (
+        select
+            node_id_a as node_id,
+            node_id_b as other_node_id
+        from {{ edges_sql }} as edges
+        union all
+        select
+            node_id_b as node_id,
+            node_id_a as other_node_id
+        from {{ edges_sql }} as edges
+    ) as ends
+        on leaves.node_id = ends.node_id
+    left join {{ labels }} as labels
+        on ends.other_node_id = labels.node_id
+    where leaves.degree = 1
+{%- endmacro %}
+
+
+{#- The same steps in one select, rounds unrolled (unit tests, compile, lint). -#}
+{% macro chorus_cc_unrolled_sql(edges_sql, rounds) -%}
+    with
+    cc_degrees as (
+        {{ chorus_cc_degrees_sql(edges_sql) }}
+    ),
+    cc_core as (
+        {{ chorus_cc_core_sql(edges_sql, 'cc_degrees') }}
+    ),
+    cc_round_0 as (
+        {{ chorus_cc_initial_labels_sql('cc_degrees') }}
+    ),
+    {% for round in range(1, rounds + 1) -%}
+    {{ chorus_cc_round_ctes('cc_core', 'cc_round_' ~ (round - 1), 'cc_round_' ~ round) }},
+    {% endfor -%}
+    cc_result as (
+        {{ chorus_cc_attach_leaves_sql(edges_sql, 'cc_degrees', 'cc_round_' ~ rounds) }}
+    )
+    select node_id, component_id from cc_result
+{%- endmacro %}
+
+
+{#-
+    Post-hook of a model that called chorus_connected_components: drops its work tables
+    once the model's own table holds the result. Runs its statements itself and renders
+    nothing, so the hook is empty SQL.
+-#}
+{% macro chorus_connected_components_drop(work=none) -%}
+    {%- if execute -%}
+        {%- set work = work if work is not none else this -%}
+        {%- for suffix in ['degrees', 'core', 'labels_0', 'labels_1'] -%}
+            {%- do adapter.drop_relation(chorus_cc_work_relation(work, suffix)) -%}
+        {%- endfor -%}
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,197 @@
+-- One row per (link, identifier) inside a suspect draft cluster: the evidence that
+-- int_identity_bridges re-examines. A link is a source record (link_source 'record')
+-- or an email with its SHA-256 ('hash'); it holds its identifiers together.
+--
+-- The record-level limits of int_identity_identifiers miss a shared value whose
+-- evidence is spread over several records: a household email seen with one member's
+-- phone on a CRM record and with the other member's account at a login; a shop
+-- tablet that, in a small shop, saw only two shoppers. Such a value leaves a draft
+-- cluster that breaks a limit of identity_rules (two phones, two accounts). Only those
+-- suspect clusters are examined. Candidates are identifiers of a limited type that
+-- appear on two or more links (one on a single link cannot hold anything together).
+-- Clusters above var chorus_identity_bridge_max_cluster_size identifiers are skipped:
+-- the work grows with the square of a cluster's size; they keep their draft shape.
+with
+
+record_identifiers as (
+
+    select * from {{ ref('int_identity_record_identifiers') }}
+
+),
+
+identifiers as (
+
+    select * from {{ ref('int_identity_identifiers') }}
+
+),
+
+draft_components as (
+
+    select * from {{ ref('int_identity_components') }}
+
+),
+
+limits as (
+
+    select * from {{ ref('int_identity_limits') }}
+
+),
+
+nodes as (
+
+    select
+        draft_components.node_id,
+        draft_components.component_id,
+        identifiers.identifier_type,
+        identifiers.identifier_value,
+        identifiers.priority,
+        identifiers.email_sha256
+    from draft_components
+    inner join identifiers
+        on draft_components.node_id = identifiers.node_id
+
+),
+
+type_counts as (
+
+    select
+        component_id,
+        identifier_type,
+        count(*) as node_count
+    from nodes
+    group by 1, 2
+
+),
+
+component_sizes as (
+
+    select
+        component_id,
+        count(*) as node_count
+    from nodes
+    group by 1
+
+),
+
+-- a cluster holding a limited type and more values of a counted type than its limit
+violating_components as (
+
+    select distinct subject.component_id
+    from type_counts as subject
+    inner join limits
+        on subject.identifier_type = limits.identifier_type
+    inner join type_counts as counted
+        on
+            subject.component_id = counted.component_id
+            and limits.counted_type = counted.identifier_type
+    where counted.node_count > limits.max_linked
+
+),
+
+suspect_nodes as (
+
+    select nodes.*
+    from nodes
+    inner join violating_components
+        on nodes.component_id = violating_components.component_id
+    inner join component_sizes
+        on nodes.component_id = component_sizes.component_id
+    where
+        component_sizes.node_count
+        <= {{ var('chorus_identity_bridge_max_cluster_size', 1000) | int }}
+
+),
+
+record_links as (
+
+    select
+        'record' as link_source,
+        record_identifiers.record_id as link_id,
+        suspect_nodes.node_id,
+        suspect_nodes.component_id,
+        suspect_nodes.identifier_type,
+        suspect_nodes.priority
+    from record_identifiers
+    inner join suspect_nodes
+        on
+            record_identifiers.identifier_type = suspect_nodes.identifier_type
+            and record_identifiers.identifier_value = suspect_nodes.identifier_value
+
+),
+
+hash_pairs as (
+
+    select
+        email_nodes.node_id as email_node_id,
+        hash_nodes.node_id as hash_node_id
+    from suspect_nodes as email_nodes
+    inner join suspect_nodes as hash_nodes
+        on email_nodes.email_sha256 = hash_nodes.identifier_value
+    where
+        email_nodes.identifier_type = 'email'
+        and hash_nodes.identifier_type = 'email_sha256'
+
+),
+
+-- an email and its hash form a link of two, named after the email's node
+hash_links as (
+
+    select
+        'hash' as link_source,
+        hash_pairs.email_node_id as link_id,
+        suspect_nodes.node_id,
+        suspect_nodes.component_id,
+        suspect_nodes.identifier_type,
+        suspect_nodes.priority
+    from hash_pairs
+    inner join suspect_nodes
+        on suspect_nodes.node_id in (hash_pairs.email_node_id, hash_pairs.hash_node_id)
+
+),
+
+links as (
+
+    select * from record_links
+    union all
+    select * from hash_links
+
+),
+
+link_counts as (
+
+    select
+        node_id,
+        count(*) as link_count
+    from links
+    group by 1
+
+),
+
+limited_types as (
+
+    select distinct identifier_type
+    from limits
+
+),
+
+final as (
+
+    select
+        links.link_source,
+        links.link_id,
+        links.node_id,
+        links.component_id,
+        links.identifier_type,
+        links.priority,
+        (
+            link_counts.link_count >= 2 and limited_types.identifier_type is not null
+        ) as is_candidate
+    from links
+    inner join link_counts
+        on links.node_id = link_counts.node_id
+    left join limited_types
+        on links.identifier_type = limited_types.identifier_type
+
+)
+
+select * from final

@@ -1,0 +1,274 @@
+-- One row per candidate bridge (int_identity_bridge_links): whether the identifier is
+-- shared because it alone would link several customers. Take it out of its suspect
+-- cluster (int_identity_bridge_edges): the cluster falls into parts. It is a bridge when
+--   1. the parts holding the identifiers seen with it on its own links together hold
+--      more values of a type it is limited on (identity_rules) than the limit, and more
+--      than any one of those parts alone: it is what would put them together; and
+--   2. on its own links it was seen with values of its counted types in at least two
+--      of those parts: it met both customers itself, rather than lying on the path
+--      between them (a person's own email next to a shop tablet is not blamed for
+--      what the tablet joins).
+-- A household email seen with one member's phone and the other member's account is the
+-- case this is for. Two values that each join the same parts (redundant bridges) are
+-- not found this way; those customers stay merged.
+{{ config(
+    materialized='table',
+    post_hook="{{ chorus_connected_components_drop() }}",
+) }}
+
+-- each candidate's copy of its cluster, split into parts
+{% set parts = chorus_connected_components(
+    ref('int_identity_bridge_edges'), 'copy_node_id_a', 'copy_node_id_b'
+) %}
+
+with
+
+bridge_links as (
+
+    select * from {{ ref('int_identity_bridge_links') }}
+
+),
+
+bridge_edges as (
+
+    select * from {{ ref('int_identity_bridge_edges') }}
+
+),
+
+limits as (
+
+    select * from {{ ref('int_identity_limits') }}
+
+),
+
+copy_parts as (
+
+    {{ parts.sql }}
+
+),
+
+candidates as (
+
+    select distinct
+        node_id,
+        component_id,
+        identifier_type
+    from bridge_links
+    where is_candidate
+
+),
+
+node_types as (
+
+    select distinct
+        node_id,
+        identifier_type
+    from bridge_links
+
+),
+
+-- identifiers seen on a link with the candidate
+co_members as (
+
+    select distinct
+        candidate_links.node_id as candidate_node_id,
+        members.node_id
+    from bridge_links as candidate_links
+    inner join bridge_links as members
+        on
+            candidate_links.link_source = members.link_source
+            and candidate_links.link_id = members.link_id
+            and candidate_links.node_id <> members.node_id
+    where candidate_links.is_candidate
+
+),
+
+edge_endpoints as (
+
+    select distinct
+        candidate_node_id,
+        node_id,
+        copy_node_id
+    from (
+        select
+            candidate_node_id,
+            node_id_a as node_id,
+            copy_node_id_a as copy_node_id
+        from bridge_edges
+        union all
+        select
+            candidate_node_id,
+            node_id_b as node_id,
+            copy_node_id_b as copy_node_id
+        from bridge_edges
+    ) as endpoints
+
+),
+
+-- a co-member left with no edge in the copy is a part of its own (negative ids never
+-- clash with a part id, which is a copy node id)
+node_parts as (
+
+    select
+        edge_endpoints.candidate_node_id,
+        edge_endpoints.node_id,
+        copy_parts.component_id as part_id
+    from edge_endpoints
+    inner join copy_parts
+        on edge_endpoints.copy_node_id = copy_parts.node_id
+    union all
+    select
+        co_members.candidate_node_id,
+        co_members.node_id,
+        -co_members.node_id as part_id
+    from co_members
+    left join edge_endpoints
+        on
+            co_members.candidate_node_id = edge_endpoints.candidate_node_id
+            and co_members.node_id = edge_endpoints.node_id
+    where edge_endpoints.node_id is null
+
+),
+
+co_member_parts as (
+
+    select
+        co_members.candidate_node_id,
+        co_members.node_id,
+        node_parts.part_id
+    from co_members
+    inner join node_parts
+        on
+            co_members.candidate_node_id = node_parts.candidate_node_id
+            and co_members.node_id = node_parts.node_id
+
+),
+
+touched_parts as (
+
+    select distinct
+        candidate_node_id,
+        part_id
+    from co_member_parts
+
+),
+
+part_type_counts as (
+
+    select
+        node_parts.candidate_node_id,
+        node_parts.part_id,
+        node_types.identifier_type,
+        count(*) as value_count
+    from node_parts
+    inner join touched_parts
+        on
+            node_parts.candidate_node_id = touched_parts.candidate_node_id
+            and node_parts.part_id = touched_parts.part_id
+    inner join node_types
+        on node_parts.node_id = node_types.node_id
+    group by 1, 2, 3
+
+),
+
+-- condition 2: parts in which the candidate itself met a value of a counted type
+evidence_parts as (
+
+    select
+        candidates.node_id,
+        count(distinct co_member_parts.part_id) as parts_met
+    from candidates
+    inner join co_member_parts
+        on candidates.node_id = co_member_parts.candidate_node_id
+    inner join node_types
+        on co_member_parts.node_id = node_types.node_id
+    inner join limits
+        on
+            candidates.identifier_type = limits.identifier_type
+            and node_types.identifier_type = limits.counted_type
+    group by 1
+
+),
+
+-- condition 1, per counted type: values over the touched parts and in the largest one
+linked_values as (
+
+    select
+        candidates.node_id,
+        limits.counted_type,
+        limits.max_linked,
+        sum(part_type_counts.value_count) as linked_values,
+        max(part_type_counts.value_count) as largest_part_values
+    from candidates
+    inner join limits
+        on candidates.identifier_type = limits.identifier_type
+    inner join part_type_counts
+        on
+            candidates.node_id = part_type_counts.candidate_node_id
+            and limits.counted_type = part_type_counts.identifier_type
+    group by 1, 2, 3
+
+),
+
+over_limit as (
+
+    select
+        node_id,
+        {{ dbt.listagg(
+            dbt.concat([
+                "'links customers holding '",
+                'cast(linked_values as ' ~ dbt.type_string() ~ ')',
+                "' '", 'counted_type',
+                "' values (limit '",
+                'cast(max_linked as ' ~ dbt.type_string() ~ ')',
+                "')'",
+            ]),
+            "'; '",
+            'order by counted_type',
+        ) }} as bridge_reason
+    from linked_values
+    where
+        linked_values > max_linked
+        and linked_values > largest_part_values
+    group by 1
+
+),
+
+parts_touched as (
+
+    select
+        candidate_node_id,
+        count(*) as parts_touched
+    from touched_parts
+    group by 1
+
+),
+
+final as (
+
+    select
+        candidates.node_id,
+        candidates.component_id,
+        candidates.identifier_type,
+        coalesce(parts_touched.parts_touched, 0) as parts_touched,
+        coalesce(evidence_parts.parts_met, 0) as parts_met,
+        (
+            over_limit.bridge_reason is not null
+            and coalesce(evidence_parts.parts_met, 0) >= 2
+        ) as is_bridge,
+        case
+            when coalesce(evidence_parts.parts_met, 0) >= 2 then over_limit.bridge_reason
+        end as bridge_reason,
+        {{ parts.rounds if parts.rounds is not none else 'cast(null as integer)' }}
+            as convergence_rounds
+    from candidates
+    left join parts_touched
+        on candidates.node_id = parts_touched.candidate_node_id
+    left join evidence_parts
+        on candidates.node_id = evidence_parts.node_id
+    left join over_limit
+        on candidates.node_id = over_limit.node_id
+
+)
+
+select * from final

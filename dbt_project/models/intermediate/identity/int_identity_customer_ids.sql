@@ -1,0 +1,124 @@
+-- One row per usable identifier (neither junk, shared nor a bridge): its final cluster
+-- (int_identity_components, or int_identity_components_resplit where a suspect cluster
+-- was split; a lone identifier is its own) and the customer it belongs to. A customer
+-- is a cluster of the identity graph; its id is derived from the
+-- cluster's anchor, never from node numbering, so it survives full rebuilds:
+--   anchor      = the cluster's identifier seen first (first_seen_at), ties broken by
+--                 identity_rules priority, then by value;
+--   customer_id = 'cus_' || the first 16 hex digits of sha256(type || ':' || value).
+-- While a cluster keeps its anchor it keeps its id. When two clusters merge, the
+-- merged cluster's anchor is the older of the two anchors, so the older id survives
+-- (identity_merges records the other). A lone identifier is its own anchor.
+with
+
+identifiers as (
+
+    select * from {{ ref('int_identity_identifiers') }}
+
+),
+
+components as (
+
+    select * from {{ ref('int_identity_components') }}
+
+),
+
+resplit_components as (
+
+    select * from {{ ref('int_identity_components_resplit') }}
+
+),
+
+bridges as (
+
+    select * from {{ ref('int_identity_bridges') }}
+
+),
+
+usable as (
+
+    select
+        identifiers.node_id,
+        identifiers.identifier_type,
+        identifiers.identifier_value,
+        identifiers.priority,
+        identifiers.first_seen_at
+    from identifiers
+    left join bridges
+        on
+            identifiers.node_id = bridges.node_id
+            and bridges.is_bridge
+    where
+        not identifiers.is_junk
+        and not identifiers.is_shared
+        and bridges.node_id is null
+
+),
+
+clustered as (
+
+    select
+        usable.node_id,
+        usable.identifier_type,
+        usable.identifier_value,
+        usable.priority,
+        usable.first_seen_at,
+        coalesce(
+            resplit_components.component_id, components.component_id, usable.node_id
+        ) as component_id
+    from usable
+    left join components
+        on usable.node_id = components.node_id
+    left join resplit_components
+        on usable.node_id = resplit_components.node_id
+
+),
+
+ranked as (
+
+    select
+        node_id,
+        identifier_type,
+        identifier_value,
+        component_id,
+        row_number() over (
+            partition by component_id
+            order by first_seen_at, priority, identifier_value
+        ) as anchor_rank
+    from clustered
+
+),
+
+anchors as (
+
+    select
+        component_id,
+        identifier_type as anchor_identifier_type,
+        identifier_value as anchor_identifier_value,
+        {{ dbt.concat([
+            "'cus_'",
+            'substr(' ~ chorus_sha256(dbt.concat(['identifier_type', "':'", 'identifier_value'])) ~ ', 1, 16)',
+        ]) }} as customer_id
+    from ranked
+    where anchor_rank = 1
+
+),
+
+final as (
+
+    select
+        ranked.identifier_type,
+        ranked.identifier_value,
+        anchors.customer_id,
+        anchors.anchor_identifier_type,
+        anchors.anchor_identifier_value,
+        ranked.node_id,
+        ranked.component_id,
+        ranked.anchor_rank = 1 as is_anchor
+    from ranked
+    inner join anchors
+        on ranked.component_id = anchors.component_id
+
+)
+
+select * from final

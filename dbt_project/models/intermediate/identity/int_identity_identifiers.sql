@@ -1,0 +1,340 @@
+-- One row per normalized identifier (identifier_type, identifier_value) seen in any
+-- source: when and how often it was seen, whether it is junk (identity_blocklist) or
+-- shared (identity_rules: seen on its own records with more distinct values of a
+-- counted type than the limit allows), and an integer node_id for the identity graph.
+-- A hashed email (email_sha256) is junk or shared when the email it hashes is.
+-- int_identity_bridges adds the shared values this record-level count cannot see.
+
+-- Regex junk patterns: with the pattern in a column, DuckDB compiles the expression for
+-- every row (50x slower: 1.6 s per million values); so when building, the seed's
+-- patterns are read first and written into the SQL as literals.
+{% set regex_patterns_rows = none %}
+{% if chorus_is_building() %}
+    {% set regex_patterns_rows = run_query(
+        "select identifier_type, pattern, reason from " ~ ref('identity_blocklist')
+        ~ " where match_type = 'regex' order by identifier_type, pattern"
+    ).rows %}
+{% endif %}
+
+with
+
+record_identifiers as (
+
+    select * from {{ ref('int_identity_record_identifiers') }}
+
+),
+
+rules as (
+
+    select * from {{ ref('identity_rules') }}
+
+),
+
+limits as (
+
+    select * from {{ ref('int_identity_limits') }}
+
+),
+
+blocklist as (
+
+    select * from {{ ref('identity_blocklist') }}
+
+),
+
+observed as (
+
+    select
+        identifier_type,
+        identifier_value,
+        min(first_seen_at) as first_seen_at,
+        max(last_seen_at) as last_seen_at,
+        sum(row_count) as occurrences,
+        count(*) as record_count
+    from record_identifiers
+    group by 1, 2
+
+),
+
+priorities as (
+
+    select
+        identifier_type,
+        min(priority) as priority
+    from rules
+    group by 1
+
+),
+
+exact_patterns as (
+
+    select
+        identifier_type,
+        reason,
+        lower(pattern) as pattern
+    from blocklist
+    where match_type = 'exact'
+
+),
+
+regex_patterns as (
+
+    select
+        identifier_type,
+        pattern,
+        reason
+    from blocklist
+    where match_type = 'regex'
+
+),
+
+exact_matches as (
+
+    select
+        observed.identifier_type,
+        observed.identifier_value,
+        1 as precedence,
+        exact_patterns.reason
+    from observed
+    inner join exact_patterns
+        on lower(observed.identifier_value) = exact_patterns.pattern
+    where exact_patterns.identifier_type in ('*', observed.identifier_type)
+
+),
+
+-- an exact junk email is junk in its hashed form too (ad platforms send the hash)
+hashed_matches as (
+
+    select
+        observed.identifier_type,
+        observed.identifier_value,
+        2 as precedence,
+        exact_patterns.reason
+    from observed
+    inner join exact_patterns
+        on observed.identifier_value = {{ chorus_sha256('exact_patterns.pattern') }}
+    where
+        observed.identifier_type = 'email_sha256'
+        and exact_patterns.identifier_type in ('*', 'email')
+
+),
+
+regex_matches as (
+
+    {% if regex_patterns_rows is none -%}
+        -- the patterns as data, row by row (unit tests, compile): the same answer, slower
+        select
+            observed.identifier_type,
+            observed.identifier_value,
+            3 as precedence,
+            regex_patterns.reason
+        from observed
+        inner join regex_patterns
+            on
+                observed.identifier_type = regex_patterns.identifier_type
+                or regex_patterns.identifier_type = '*'
+        where
+            {{ chorus_regexp_matches(
+                'lower(observed.identifier_value)', 'regex_patterns.pattern'
+            ) }}
+    {%- else -%}
+        -- the patterns written into the SQL as literals (read from the seed while building)
+        {% for row in regex_patterns_rows -%}
+        select
+            identifier_type,
+            identifier_value,
+            3 as precedence,
+            '{{ row.reason | replace("'", "''") }}' as reason
+        from observed
+        where
+            {% if row.identifier_type != '*' -%}
+                identifier_type = '{{ row.identifier_type }}' and
+            {% endif -%}
+            {{ chorus_regexp_like('lower(identifier_value)', row.pattern | replace("'", "''")) }}
+        union all
+        {% endfor -%}
+        select
+            identifier_type,
+            identifier_value,
+            3 as precedence,
+            cast(null as {{ dbt.type_string() }}) as reason
+        from observed
+        where 1 = 0
+    {%- endif %}
+
+),
+
+all_matches as (
+
+    select * from exact_matches
+    union all
+    select * from hashed_matches
+    union all
+    select * from regex_matches
+
+),
+
+-- one reason per junk value: an exact pattern's reason is the most specific
+junk as (
+
+    select
+        identifier_type,
+        identifier_value,
+        reason as junk_reason
+    from (
+        select
+            identifier_type,
+            identifier_value,
+            reason,
+            row_number() over (
+                partition by identifier_type, identifier_value
+                order by precedence, reason
+            ) as match_rank
+        from all_matches
+    ) as ranked
+    where match_rank = 1
+
+),
+
+-- for each limited value: distinct non-junk values of each counted type on its records
+linked_counts as (
+
+    select
+        subject.identifier_type,
+        subject.identifier_value,
+        limits.counted_type,
+        limits.max_linked,
+        count(distinct counted.identifier_value) as linked_values
+    from record_identifiers as subject
+    inner join limits
+        on subject.identifier_type = limits.identifier_type
+    inner join record_identifiers as counted
+        on
+            subject.record_id = counted.record_id
+            and limits.counted_type = counted.identifier_type
+    left join junk
+        on
+            counted.identifier_type = junk.identifier_type
+            and counted.identifier_value = junk.identifier_value
+    where junk.identifier_value is null
+    group by 1, 2, 3, 4
+
+),
+
+over_limit as (
+
+    select
+        identifier_type,
+        identifier_value,
+        {{ dbt.listagg(
+            dbt.concat([
+                "'seen with '",
+                'cast(linked_values as ' ~ dbt.type_string() ~ ')',
+                "' '", 'counted_type',
+                "' values (limit '",
+                'cast(max_linked as ' ~ dbt.type_string() ~ ')',
+                "')'",
+            ]),
+            "'; '",
+            'order by counted_type',
+        ) }} as shared_reason
+    from linked_counts
+    where linked_values > max_linked
+    group by 1, 2
+
+),
+
+flagged as (
+
+    select
+        observed.identifier_type,
+        observed.identifier_value,
+        observed.first_seen_at,
+        observed.last_seen_at,
+        observed.occurrences,
+        observed.record_count,
+        case
+            when observed.identifier_type = 'email'
+                then {{ chorus_sha256('observed.identifier_value') }}
+        end as email_sha256,
+        junk.junk_reason,
+        case when junk.junk_reason is null then over_limit.shared_reason end as shared_reason
+    from observed
+    left join junk
+        on
+            observed.identifier_type = junk.identifier_type
+            and observed.identifier_value = junk.identifier_value
+    left join over_limit
+        on
+            observed.identifier_type = over_limit.identifier_type
+            and observed.identifier_value = over_limit.identifier_value
+
+),
+
+-- a hashed email inherits the verdict on the email it hashes, when that email is known
+inherited as (
+
+    select
+        flagged.identifier_type,
+        flagged.identifier_value,
+        flagged.first_seen_at,
+        flagged.last_seen_at,
+        flagged.occurrences,
+        flagged.record_count,
+        flagged.email_sha256,
+        coalesce(
+            flagged.junk_reason,
+            case when hashed.junk_reason is not null then 'hash of a junk email' end
+        ) as junk_reason,
+        case
+            when flagged.junk_reason is null and hashed.junk_reason is null
+                then coalesce(
+                    flagged.shared_reason,
+                    case when hashed.shared_reason is not null then 'hash of a shared email' end
+                )
+        end as shared_reason
+    from flagged
+    left join flagged as hashed
+        on
+            flagged.identifier_type = 'email_sha256'
+            and hashed.identifier_type = 'email'
+            and flagged.identifier_value = hashed.email_sha256
+
+),
+
+numbered as (
+
+    select
+        inherited.*,
+        inherited.junk_reason is not null as is_junk,
+        inherited.shared_reason is not null as is_shared,
+        row_number() over (
+            order by inherited.identifier_type, inherited.identifier_value
+        ) as node_id
+    from inherited
+
+),
+
+final as (
+
+    select
+        numbered.node_id,
+        numbered.identifier_type,
+        numbered.identifier_value,
+        priorities.priority,
+        numbered.first_seen_at,
+        numbered.last_seen_at,
+        numbered.occurrences,
+        numbered.record_count,
+        numbered.email_sha256,
+        numbered.is_junk,
+        numbered.junk_reason,
+        numbered.is_shared,
+        numbered.shared_reason
+    from numbered
+    left join priorities
+        on numbered.identifier_type = priorities.identifier_type
+
+)
+
+select * from final

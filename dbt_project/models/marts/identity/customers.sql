@@ -1,0 +1,224 @@
+-- One row per resolved customer as of `as_of`: contact points, profile, activity, orders,
+-- revenue and lifecycle stage. The rules are documented in _identity__models.yml.
+with
+
+identifiers as (
+
+    select * from {{ ref('customer_identifiers') }}
+    where customer_id is not null
+
+),
+
+crm_contacts as (
+
+    select * from {{ ref('stg_crm__contacts') }}
+
+),
+
+orders as (
+
+    select * from {{ ref('int_orders_resolved') }}
+    where customer_id is not null
+
+),
+
+email_events as (
+
+    select * from {{ ref('stg_email__events') }}
+
+),
+
+sms_events as (
+
+    select * from {{ ref('stg_sms__events') }}
+
+),
+
+-- an email is verified when mail to it was delivered or engaged with, or it bought;
+-- a phone when an SMS to it was delivered or answered, or it bought
+verified_emails as (
+
+    select distinct email as identifier_value
+    from email_events
+    where event_type in ('delivered', 'opened', 'clicked') and email is not null
+    union
+    select distinct email from orders
+    where email is not null
+
+),
+
+verified_phones as (
+
+    select distinct phone as identifier_value
+    from sms_events
+    where event_type in ('delivered', 'clicked', 'replied') and phone is not null
+    union
+    select distinct phone from orders
+    where phone is not null
+
+),
+
+contact_points as (
+
+    select
+        identifiers.customer_id,
+        identifiers.identifier_type,
+        identifiers.identifier_value,
+        identifiers.last_seen_at,
+        coalesce(
+            verified_emails.identifier_value is not null
+            or verified_phones.identifier_value is not null,
+            false
+        ) as is_verified
+    from identifiers
+    left join verified_emails
+        on
+            identifiers.identifier_type = 'email'
+            and identifiers.identifier_value = verified_emails.identifier_value
+    left join verified_phones
+        on
+            identifiers.identifier_type = 'phone'
+            and identifiers.identifier_value = verified_phones.identifier_value
+    where identifiers.identifier_type in ('email', 'phone', 'user_id')
+
+),
+
+-- primary contact point per type: verified first, then the most recently seen
+ranked_contact_points as (
+
+    select
+        *,
+        row_number() over (
+            partition by customer_id, identifier_type
+            order by is_verified desc, last_seen_at desc, identifier_value asc
+        ) as contact_rank
+    from contact_points
+
+),
+
+primary_contact_points as (
+
+    select
+        customer_id,
+        max(case when identifier_type = 'email' then identifier_value end) as primary_email,
+        coalesce(max(case when identifier_type = 'email' and is_verified then 1 end), 0) = 1
+            as is_primary_email_verified,
+        max(case when identifier_type = 'phone' then identifier_value end) as primary_phone,
+        coalesce(max(case when identifier_type = 'phone' and is_verified then 1 end), 0) = 1
+            as is_primary_phone_verified,
+        max(case when identifier_type = 'user_id' then identifier_value end) as user_id
+    from ranked_contact_points
+    where contact_rank = 1
+    group by 1
+
+),
+
+-- profile fields from the customer's most recently updated CRM record
+crm_profiles as (
+
+    select
+        identifiers.customer_id,
+        crm_contacts.first_name,
+        crm_contacts.last_name,
+        crm_contacts.country,
+        crm_contacts.timezone,
+        row_number() over (
+            partition by identifiers.customer_id
+            order by crm_contacts.updated_at desc, crm_contacts.crm_contact_id asc
+        ) as profile_rank
+    from crm_contacts
+    inner join identifiers
+        on
+            crm_contacts.crm_contact_id = identifiers.identifier_value
+            and identifiers.identifier_type = 'contact_id'
+
+),
+
+activity as (
+
+    select
+        customer_id,
+        min(first_seen_at) as first_seen_at,
+        max(last_seen_at) as last_seen_at,
+        count(*) as identifier_count
+    from identifiers
+    group by 1
+
+),
+
+order_totals as (
+
+    select
+        customer_id,
+        sum(case when status in ('completed', 'refunded') then 1 else 0 end) as order_count,
+        sum(case when status = 'refunded' then 1 else 0 end) as refunded_order_count,
+        sum(case when status = 'completed' then order_total else 0 end) as revenue,
+        min(case when status in ('completed', 'refunded') then ordered_at end) as first_order_at,
+        max(case when status in ('completed', 'refunded') then ordered_at end) as last_order_at
+    from orders
+    group by 1
+
+),
+
+joined as (
+
+    select
+        activity.customer_id,
+        primary_contact_points.primary_email,
+        coalesce(primary_contact_points.is_primary_email_verified, false)
+            as is_primary_email_verified,
+        primary_contact_points.primary_phone,
+        coalesce(primary_contact_points.is_primary_phone_verified, false)
+            as is_primary_phone_verified,
+        primary_contact_points.user_id,
+        crm_profiles.first_name,
+        crm_profiles.last_name,
+        crm_profiles.country,
+        crm_profiles.timezone,
+        activity.first_seen_at,
+        activity.last_seen_at,
+        activity.identifier_count,
+        coalesce(order_totals.order_count, 0) as order_count,
+        coalesce(order_totals.refunded_order_count, 0) as refunded_order_count,
+        cast(coalesce(order_totals.revenue, 0) as decimal(18, 2)) as revenue,
+        order_totals.first_order_at,
+        order_totals.last_order_at,
+        -- recency that drives the stage: the last order for buyers, else the last sighting
+        {{ dbt.datediff(
+            'coalesce(order_totals.last_order_at, activity.last_seen_at)',
+            chorus_as_of(), 'day'
+        ) }} as days_since_last_activity,
+        {{ dbt.datediff(
+            'activity.first_seen_at', chorus_as_of(), 'day'
+        ) }} as customer_age_days
+    from activity
+    left join primary_contact_points
+        on activity.customer_id = primary_contact_points.customer_id
+    left join crm_profiles
+        on activity.customer_id = crm_profiles.customer_id and crm_profiles.profile_rank = 1
+    left join order_totals
+        on activity.customer_id = order_totals.customer_id
+
+),
+
+final as (
+
+    select
+        *,
+        case
+            when
+                order_count >= {{ var('chorus_lifecycle_loyal_orders') }}
+                and days_since_last_activity <= {{ var('chorus_lifecycle_active_days') }}
+                then 'loyal'
+            when customer_age_days <= {{ var('chorus_lifecycle_new_days') }} then 'new'
+            when days_since_last_activity <= {{ var('chorus_lifecycle_active_days') }}
+                then 'active'
+            when days_since_last_activity <= {{ var('chorus_lifecycle_lapsed_days') }}
+                then 'at_risk'
+            else 'lapsed'
+        end as lifecycle_stage
+    from joined
+
+)
+
+select * from final
