@@ -294,6 +294,13 @@ def build(
 ) -> None:
     """dbt build: seeds, models and their tests (unit and data)."""
     outcome = do_build(parse_as_of(as_of), select, full_refresh, db)
+    if not outcome.counts:
+        raise fail(
+            f"nothing matched the selection {select!r}",
+            "check the node names: `uv run dbt ls --project-dir dbt_project "
+            "--profiles-dir dbt_project`",
+            2,
+        )
     counts = ", ".join(f"{n} {status}" for status, n in sorted(outcome.counts.items()))
     console.print(f"dbt build ok in {outcome.seconds:.1f} s ({counts})")
 

@@ -37,6 +37,8 @@ def dbt_args(
 ) -> list[str]:
     args = [
         *command,
+        # the CLI shows its own progress; dbt's full log still goes to <target>/../logs
+        "--quiet",
         "--project-dir",
         str(settings.DBT_PROJECT_DIR),
         "--profiles-dir",

@@ -95,3 +95,9 @@ def test_bad_as_of_is_rejected(env):
     result = runner.invoke(app, ["build", "--as-of", "yesterday"])
     assert result.exit_code == 2
     assert "ISO-8601" in result.output
+
+
+def test_build_with_an_empty_selection_is_an_error(env):
+    result = runner.invoke(app, ["build", "--select", "no_such_model"])
+    assert result.exit_code == 2
+    assert "nothing matched" in result.output
