@@ -113,15 +113,19 @@ class RunReport:
         self.steps.append(Step(name, time.perf_counter() - started, detail))
 
 
-def do_generate(out: Path, customers: int, days: int, seed: int, fmt: str, end: str) -> dict:
+def do_generate(
+    out: Path, customers: int, days: int, seed: int, fmt: str, end: str | None = None
+) -> dict:
+    """end None: the generator's own default window end (sample_data.DEFAULT_END)."""
     from orchestration.sample_data import generate
 
-    end_at = datetime.fromisoformat(end.replace("Z", "+00:00"))
-    if end_at.tzinfo is None:
-        end_at = end_at.replace(tzinfo=UTC)
+    options: dict = {}
+    if end is not None:
+        end_at = datetime.fromisoformat(end.replace("Z", "+00:00"))
+        options["end"] = end_at if end_at.tzinfo else end_at.replace(tzinfo=UTC)
     with progress_bar("generate") as update:
         return generate(
-            out, customers=customers, days=days, seed=seed, fmt=fmt, end=end_at, progress=update
+            out, customers=customers, days=days, seed=seed, fmt=fmt, progress=update, **options
         )
 
 
@@ -256,7 +260,10 @@ def generate(
         Path | None, typer.Option(help="Output folder (default $CHORUS_DATA_DIR).")
     ] = None,
     format: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
-    end: Annotated[str, typer.Option(help="End of the window (exclusive), UTC.")] = "2026-11-01",
+    end: Annotated[
+        str | None,
+        typer.Option(help="End of the window (exclusive), UTC. Default: 2026-11-01."),
+    ] = None,
 ) -> None:
     """Write a believable omnichannel sample business (every raw table, seeds, ground truth)."""
     if format not in ("parquet", "csv"):
@@ -341,7 +348,7 @@ def run(
 
     if generate_data:
         started = time.perf_counter()
-        stats = do_generate(source, customers, days, seed, "parquet", "2026-11-01")
+        stats = do_generate(source, customers, days, seed, "parquet")
         report.add("generate", started, f"{sum(stats['rows'].values()):,} rows")
 
     started = time.perf_counter()

@@ -5,8 +5,9 @@ identity rules and glued different people together."""
 
 import dagster as dg
 
+from orchestration.identity_report import quality
 from orchestration.resources import WarehouseResource
-from orchestration.settings import connect, identity_max_cluster_size
+from orchestration.settings import connect
 
 CUSTOMER_IDENTIFIERS = dg.AssetKey(["marts", "customer_identifiers"])
 
@@ -19,35 +20,20 @@ CUSTOMER_IDENTIFIERS = dg.AssetKey(["marts", "customer_identifiers"])
     "CHORUS_IDENTITY_MAX_CLUSTER_SIZE (over-merge alarm).",
 )
 def identity_cluster_size(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    limit = identity_max_cluster_size()
+    # the same measurement `chorus identity-report` prints and alarms on
     con = connect(warehouse.db, read_only=True)
     try:
-        rows = con.sql(
-            """
-            select customer_id, count(*) as identifiers
-            from marts.customer_identifiers
-            where customer_id is not null
-            group by 1 order by 2 desc, 1 limit 5
-            """
-        ).fetchall()
-        oversized = con.sql(
-            f"""
-            select count(*) from (
-                select customer_id from marts.customer_identifiers
-                where customer_id is not null group by 1 having count(*) > {limit}
-            )
-            """
-        ).fetchall()[0][0]
+        report = quality(con, top=5)
     finally:
         con.close()
-    largest = rows[0][1] if rows else 0
+    largest = report["largest"]
     return dg.AssetCheckResult(
-        passed=oversized == 0,
+        passed=report["oversized"] == 0,
         severity=dg.AssetCheckSeverity.ERROR,
         metadata={
-            "max_cluster_size": limit,
-            "largest_cluster": largest,
-            "oversized_customers": oversized,
-            "largest_customers": ", ".join(f"{c} ({n})" for c, n in rows),
+            "max_cluster_size": report["max_cluster_size"],
+            "largest_cluster": largest[0][1] if largest else 0,
+            "oversized_customers": report["oversized"],
+            "largest_customers": ", ".join(f"{c} ({n})" for c, n, _ in largest),
         },
     )
