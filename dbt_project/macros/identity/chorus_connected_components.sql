@@ -12,10 +12,10 @@
        adopts the smallest label any node pointing at it saw (so whole trees move at
        once), then every node takes its label's label (pointer jumping). The rounds
        needed grow with the log of a component's diameter, not its size: a chain of 2^14
-       nodes converges in 15 rounds, identity clusters in about 4. Labels never increase,
-       so a round that leaves the sum of labels unchanged changed nothing: that round
-       proves convergence (it is counted). More than `max_rounds` fails the run loudly
-       instead of returning a partial answer.
+       nodes converges in 14 rounds, identity clusters in about 3. Before each round a
+       check counts core edges whose ends disagree (chorus_cc_discordant_edges); none
+       proves convergence. More than `max_rounds` fails the run loudly instead of
+       returning a partial answer.
     3. Each leaf takes its neighbour's label.
 
     Returns a dict:
@@ -70,23 +70,25 @@
     {%- call statement('chorus_cc_init') -%}
         {{ get_create_table_as_sql(False, labels[0], chorus_cc_initial_labels_sql(degrees)) }}
     {%- endcall -%}
-    {%- set state = namespace(current=0, total=chorus_cc_label_sum(labels[0]), rounds=0, converged=false) -%}
+    {%- set state = namespace(current=0, rounds=0, converged=false) -%}
 
-    {%- for round in range(1, max_rounds + 1) -%}
+    {%- for round in range(max_rounds + 1) -%}
+        {#- converged once no core edge joins two labels (see chorus_cc_discordant_edges) -#}
+        {%- if chorus_cc_discordant_edges(core, labels[state.current]) == 0 -%}
+            {%- set state.converged = true -%}
+            {%- break -%}
+        {%- endif -%}
+        {%- if round == max_rounds -%}
+            {%- break -%}
+        {%- endif -%}
         {%- set source = labels[state.current] -%}
         {%- set target = labels[1 - state.current] -%}
         {%- do adapter.drop_relation(target) -%}
         {%- call statement('chorus_cc_round') -%}
             {{ get_create_table_as_sql(False, target, chorus_cc_round_sql(core, source)) }}
         {%- endcall -%}
-        {%- set total = chorus_cc_label_sum(target) -%}
         {%- set state.current = 1 - state.current -%}
-        {%- set state.rounds = round -%}
-        {%- if total == state.total -%}
-            {%- set state.converged = true -%}
-            {%- break -%}
-        {%- endif -%}
-        {%- set state.total = total -%}
+        {%- set state.rounds = round + 1 -%}
     {%- endfor -%}
 
     {%- if not state.converged -%}
@@ -113,10 +115,21 @@
 {%- endmacro %}
 
 
-{#- Sum of labels: labels only decrease, so an unchanged sum means an unchanged table. -#}
-{% macro chorus_cc_label_sum(relation) -%}
-    {%- set result = run_query('select sum(label) as total from ' ~ relation) -%}
-    {{ return(result.columns[0].values()[0]) }}
+{#-
+    Core edges whose two ends carry different labels. None left proves convergence, to
+    the right answer: the ends of every core edge agree, so a connected core shares one
+    label; labels only ever take the ids of the component's own nodes and never
+    increase, so the smallest node kept its own id, and that is the shared label. This
+    check (two joins) replaces running a last round that changes nothing.
+-#}
+{% macro chorus_cc_discordant_edges(core, labels) -%}
+    {%- set result = run_query(
+        'select count(*) as discordant from ' ~ core ~ ' as core'
+        ~ ' inner join ' ~ labels ~ ' as labels_a on core.node_id_a = labels_a.node_id'
+        ~ ' inner join ' ~ labels ~ ' as labels_b on core.node_id_b = labels_b.node_id'
+        ~ ' where labels_a.label <> labels_b.label'
+    ) -%}
+    {{ return(result.columns[0].values()[0] | int) }}
 {%- endmacro %}
 
 

@@ -3,7 +3,8 @@
 -- with the candidate taken out of every link. Each link is starred around its most
 -- trusted remaining identifier, so a record keeps holding its other identifiers
 -- together (a CRM record without its household email still ties its contact id to its
--- phone). copy_node_id_* number the copies apart (candidate * stride + node), so one
+-- phone). copy_node_id_* number the copies apart (candidate index * stride + node
+-- index, both dense ranks: node ids are 63-bit hashes and would overflow), so one
 -- connected-components run gives the parts of every copy at once.
 with
 
@@ -60,10 +61,29 @@ copy_edges as (
 
 ),
 
+-- dense indexes of the examined identifiers and of the candidates among them
+node_indexes as (
+
+    select
+        node_id,
+        dense_rank() over (order by node_id) as node_index
+    from (select distinct node_id from bridge_links) as nodes
+
+),
+
+candidate_indexes as (
+
+    select
+        node_id,
+        dense_rank() over (order by node_id) as candidate_index
+    from candidates
+
+),
+
 stride as (
 
-    select max(node_id) + 1 as stride
-    from bridge_links
+    select count(*) + 1 as stride
+    from node_indexes
 
 ),
 
@@ -74,9 +94,15 @@ final as (
         copy_edges.component_id,
         copy_edges.node_id_a,
         copy_edges.node_id_b,
-        copy_edges.candidate_node_id * stride.stride + copy_edges.node_id_a as copy_node_id_a,
-        copy_edges.candidate_node_id * stride.stride + copy_edges.node_id_b as copy_node_id_b
+        candidate_indexes.candidate_index * stride.stride + index_a.node_index as copy_node_id_a,
+        candidate_indexes.candidate_index * stride.stride + index_b.node_index as copy_node_id_b
     from copy_edges
+    inner join candidate_indexes
+        on copy_edges.candidate_node_id = candidate_indexes.node_id
+    inner join node_indexes as index_a
+        on copy_edges.node_id_a = index_a.node_id
+    inner join node_indexes as index_b
+        on copy_edges.node_id_b = index_b.node_id
     cross join stride
 
 )

@@ -113,9 +113,7 @@ record_links as (
         suspect_nodes.priority
     from record_identifiers
     inner join suspect_nodes
-        on
-            record_identifiers.identifier_type = suspect_nodes.identifier_type
-            and record_identifiers.identifier_value = suspect_nodes.identifier_value
+        on record_identifiers.node_id = suspect_nodes.node_id
 
 ),
 

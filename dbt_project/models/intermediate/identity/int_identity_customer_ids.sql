@@ -78,9 +78,9 @@ ranked as (
 
     select
         node_id,
+        component_id,
         identifier_type,
         identifier_value,
-        component_id,
         row_number() over (
             partition by component_id
             order by first_seen_at, priority, identifier_value
@@ -93,8 +93,6 @@ anchors as (
 
     select
         component_id,
-        identifier_type as anchor_identifier_type,
-        identifier_value as anchor_identifier_value,
         {{ dbt.concat([
             "'cus_'",
             'substr(' ~ chorus_sha256(dbt.concat(['identifier_type', "':'", 'identifier_value'])) ~ ', 1, 16)',
@@ -104,16 +102,14 @@ anchors as (
 
 ),
 
+-- narrow on purpose (integers and the id): customer_identifiers and identity_merges
+-- join it by node_id, and 6M rows of strings cost seconds to write at 1M customers
 final as (
 
     select
-        ranked.identifier_type,
-        ranked.identifier_value,
-        anchors.customer_id,
-        anchors.anchor_identifier_type,
-        anchors.anchor_identifier_value,
         ranked.node_id,
         ranked.component_id,
+        anchors.customer_id,
         ranked.anchor_rank = 1 as is_anchor
     from ranked
     inner join anchors

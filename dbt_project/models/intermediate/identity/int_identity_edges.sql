@@ -17,13 +17,38 @@ identifiers as (
 
 ),
 
+rules as (
+
+    select * from {{ ref('identity_rules') }}
+
+),
+
+priorities as (
+
+    select
+        identifier_type,
+        min(priority) as priority
+    from rules
+    group by 1
+
+),
+
+-- junk and shared values: a few thousand, so the millions of record rows are matched
+-- against them by node_id instead of joining every identifier by its string
+unusable as (
+
+    select node_id
+    from identifiers
+    where is_junk or is_shared
+
+),
+
 usable as (
 
     select
         node_id,
         identifier_type,
         identifier_value,
-        priority,
         email_sha256
     from identifiers
     where not is_junk and not is_shared
@@ -34,16 +59,17 @@ record_nodes as (
 
     select
         record_identifiers.record_id,
-        usable.node_id,
+        record_identifiers.node_id,
         row_number() over (
             partition by record_identifiers.record_id
-            order by usable.priority, usable.node_id
+            order by priorities.priority, record_identifiers.node_id
         ) as rank_on_record
     from record_identifiers
-    inner join usable
-        on
-            record_identifiers.identifier_type = usable.identifier_type
-            and record_identifiers.identifier_value = usable.identifier_value
+    inner join priorities
+        on record_identifiers.identifier_type = priorities.identifier_type
+    left join unusable
+        on record_identifiers.node_id = unusable.node_id
+    where unusable.node_id is null
 
 ),
 

@@ -1,7 +1,8 @@
 -- One row per normalized identifier (identifier_type, identifier_value) seen in any
 -- source: when and how often it was seen, whether it is junk (identity_blocklist) or
 -- shared (identity_rules: seen on its own records with more distinct values of a
--- counted type than the limit allows), and an integer node_id for the identity graph.
+-- counted type than the limit allows), and its node_id in the identity graph
+-- (chorus_node_id, a hash of type and value).
 -- A hashed email (email_sha256) is junk or shared when the email it hashes is.
 -- int_identity_bridges adds the shared values this record-level count cannot see.
 
@@ -47,6 +48,7 @@ observed as (
     select
         identifier_type,
         identifier_value,
+        min(node_id) as node_id,
         min(first_seen_at) as first_seen_at,
         max(last_seen_at) as last_seen_at,
         sum(row_count) as occurrences,
@@ -93,6 +95,7 @@ exact_matches as (
     select
         observed.identifier_type,
         observed.identifier_value,
+        observed.node_id,
         1 as precedence,
         exact_patterns.reason
     from observed
@@ -108,6 +111,7 @@ hashed_matches as (
     select
         observed.identifier_type,
         observed.identifier_value,
+        observed.node_id,
         2 as precedence,
         exact_patterns.reason
     from observed
@@ -126,6 +130,7 @@ regex_matches as (
         select
             observed.identifier_type,
             observed.identifier_value,
+            observed.node_id,
             3 as precedence,
             regex_patterns.reason
         from observed
@@ -143,6 +148,7 @@ regex_matches as (
         select
             identifier_type,
             identifier_value,
+            node_id,
             3 as precedence,
             '{{ row.reason | replace("'", "''") }}' as reason
         from observed
@@ -156,6 +162,7 @@ regex_matches as (
         select
             identifier_type,
             identifier_value,
+            node_id,
             3 as precedence,
             cast(null as {{ dbt.type_string() }}) as reason
         from observed
@@ -180,11 +187,13 @@ junk as (
     select
         identifier_type,
         identifier_value,
+        node_id,
         reason as junk_reason
     from (
         select
             identifier_type,
             identifier_value,
+            node_id,
             reason,
             row_number() over (
                 partition by identifier_type, identifier_value
@@ -196,15 +205,15 @@ junk as (
 
 ),
 
--- for each limited value: distinct non-junk values of each counted type on its records
+-- for each limited value: distinct non-junk values of each counted type on its records,
+-- by node_id (integers joined and counted, not strings)
 linked_counts as (
 
     select
-        subject.identifier_type,
-        subject.identifier_value,
+        subject.node_id,
         limits.counted_type,
         limits.max_linked,
-        count(distinct counted.identifier_value) as linked_values
+        count(distinct counted.node_id) as linked_values
     from record_identifiers as subject
     inner join limits
         on subject.identifier_type = limits.identifier_type
@@ -213,19 +222,16 @@ linked_counts as (
             subject.record_id = counted.record_id
             and limits.counted_type = counted.identifier_type
     left join junk
-        on
-            counted.identifier_type = junk.identifier_type
-            and counted.identifier_value = junk.identifier_value
-    where junk.identifier_value is null
-    group by 1, 2, 3, 4
+        on counted.node_id = junk.node_id
+    where junk.node_id is null
+    group by 1, 2, 3
 
 ),
 
 over_limit as (
 
     select
-        identifier_type,
-        identifier_value,
+        node_id,
         {{ dbt.listagg(
             dbt.concat([
                 "'seen with '",
@@ -240,13 +246,14 @@ over_limit as (
         ) }} as shared_reason
     from linked_counts
     where linked_values > max_linked
-    group by 1, 2
+    group by 1
 
 ),
 
 flagged as (
 
     select
+        observed.node_id,
         observed.identifier_type,
         observed.identifier_value,
         observed.first_seen_at,
@@ -261,13 +268,9 @@ flagged as (
         case when junk.junk_reason is null then over_limit.shared_reason end as shared_reason
     from observed
     left join junk
-        on
-            observed.identifier_type = junk.identifier_type
-            and observed.identifier_value = junk.identifier_value
+        on observed.node_id = junk.node_id
     left join over_limit
-        on
-            observed.identifier_type = over_limit.identifier_type
-            and observed.identifier_value = over_limit.identifier_value
+        on observed.node_id = over_limit.node_id
 
 ),
 
@@ -275,6 +278,7 @@ flagged as (
 inherited as (
 
     select
+        flagged.node_id,
         flagged.identifier_type,
         flagged.identifier_value,
         flagged.first_seen_at,
@@ -302,38 +306,25 @@ inherited as (
 
 ),
 
-numbered as (
-
-    select
-        inherited.*,
-        inherited.junk_reason is not null as is_junk,
-        inherited.shared_reason is not null as is_shared,
-        row_number() over (
-            order by inherited.identifier_type, inherited.identifier_value
-        ) as node_id
-    from inherited
-
-),
-
 final as (
 
     select
-        numbered.node_id,
-        numbered.identifier_type,
-        numbered.identifier_value,
+        inherited.node_id,
+        inherited.identifier_type,
+        inherited.identifier_value,
         priorities.priority,
-        numbered.first_seen_at,
-        numbered.last_seen_at,
-        numbered.occurrences,
-        numbered.record_count,
-        numbered.email_sha256,
-        numbered.is_junk,
-        numbered.junk_reason,
-        numbered.is_shared,
-        numbered.shared_reason
-    from numbered
+        inherited.first_seen_at,
+        inherited.last_seen_at,
+        inherited.occurrences,
+        inherited.record_count,
+        inherited.email_sha256,
+        inherited.junk_reason is not null as is_junk,
+        inherited.junk_reason,
+        inherited.shared_reason is not null as is_shared,
+        inherited.shared_reason
+    from inherited
     left join priorities
-        on numbered.identifier_type = priorities.identifier_type
+        on inherited.identifier_type = priorities.identifier_type
 
 )
 

@@ -3,6 +3,10 @@
 -- every page view of a cookie collapses into one record, so tens of millions of raw
 -- rows become a few records per person. Values are staging's normalized ones (emails
 -- trimmed/lowercased, phones E.164); emails are hashed later, once per distinct email.
+-- Rows without any identifier are not filtered out before grouping: such a filter is
+-- pushed into the staging scan and evaluates the normalization twice (email events:
+-- 1.7 s -> 4.3 s at 1M customers). They make at most one record per source, with no
+-- identifier, which nothing downstream reads.
 {% set null_string = 'cast(null as ' ~ dbt.type_string() ~ ')' %}
 
 with
@@ -109,7 +113,6 @@ web_records as (
         max(occurred_at) as last_seen_at,
         count(*) as row_count
     from web_events
-    where anonymous_id is not null or user_id is not null or email is not null
     group by 3, 4, 7
 
 ),
@@ -129,7 +132,6 @@ app_records as (
         max(occurred_at) as last_seen_at,
         count(*) as row_count
     from app_events
-    where device_id is not null or user_id is not null
     group by 3, 6
 
 ),
@@ -149,12 +151,6 @@ shop_records as (
         max(ordered_at) as last_seen_at,
         count(*) as row_count
     from orders
-    where
-        user_id is not null
-        or email is not null
-        or phone is not null
-        or device_id is not null
-        or anonymous_id is not null
     group by 3, 4, 5, 6, 7
 
 ),
@@ -174,7 +170,6 @@ chat_records as (
         max(occurred_at) as last_seen_at,
         count(*) as row_count
     from chat_events
-    where anonymous_id is not null or user_id is not null or email is not null
     group by 3, 4, 7
 
 ),
@@ -194,7 +189,6 @@ support_records as (
         max(opened_at) as last_seen_at,
         count(*) as row_count
     from support_tickets
-    where user_id is not null or email is not null
     group by 3, 4
 
 ),
@@ -214,11 +208,6 @@ consent_records as (
         max(occurred_at) as last_seen_at,
         count(*) as row_count
     from consent_events
-    where
-        user_id is not null
-        or email is not null
-        or phone is not null
-        or device_id is not null
     group by 3, 4, 5, 6
 
 ),
@@ -239,7 +228,6 @@ email_records as (
         max(occurred_at) as last_seen_at,
         count(*) as row_count
     from email_events
-    where email is not null
     group by 4
 
 ),
@@ -259,7 +247,6 @@ sms_records as (
         max(occurred_at) as last_seen_at,
         count(*) as row_count
     from sms_events
-    where phone is not null
     group by 5
 
 ),
@@ -279,7 +266,6 @@ push_records as (
         max(occurred_at) as last_seen_at,
         count(*) as row_count
     from push_events
-    where device_id is not null
     group by 6
 
 ),
@@ -300,7 +286,6 @@ ads_records as (
         max(occurred_at) as last_seen_at,
         count(*) as row_count
     from ad_events
-    where anonymous_id is not null or email_sha256 is not null
     group by 7, 8
 
 ),

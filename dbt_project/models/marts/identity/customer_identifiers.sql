@@ -2,6 +2,10 @@
 -- (null for shared and junk values, which link nobody), whether it is shared or junk
 -- and why, and when and how often it was seen. The identity graph's answer (SPEC
 -- "customer_identifiers"); how ids are chosen: int_identity_customer_ids.
+--
+-- identity_merges reads the previous build of this table to see which ids merged, so
+-- this model builds after it (the line below tells dbt; a ref there would be a cycle):
+-- depends_on: {{ ref('identity_merges') }}
 with
 
 identifiers as (
@@ -56,7 +60,8 @@ final as (
         flagged.flag_reason,
         flagged.first_seen_at,
         flagged.last_seen_at,
-        flagged.occurrences
+        flagged.occurrences,
+        {{ chorus_as_of() }} as resolved_as_of
     from flagged
     left join customer_ids
         on flagged.node_id = customer_ids.node_id

@@ -4,10 +4,10 @@
 -- anchor, e.g. the anchor became shared). Append-only: a `--full-refresh` keeps the
 -- history (full_refresh: false).
 --
--- The previous run's assignment is int_identity_id_map, read here before it is
--- replaced: int_identity_id_map declares `depends_on` this model, so dbt builds this one
--- first, and it is located through the graph rather than ref() (which would be a
--- cycle). On the first run there is no map yet and nothing is recorded.
+-- The previous run's assignment is the customer_identifiers mart, read here before it
+-- is replaced: customer_identifiers declares `depends_on` this model, so dbt builds this
+-- one first, and it is located through the graph rather than ref() (which would be a
+-- cycle). On the first run there is no previous mart and nothing is recorded.
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
@@ -15,11 +15,18 @@
 ) }}
 
 {% set previous_map = none %}
+{% set previous_has_as_of = false %}
 {% if execute %}
-    {% set map_node = graph.nodes.get('model.' ~ project_name ~ '.int_identity_id_map') %}
+    {% set map_node = graph.nodes.get('model.' ~ project_name ~ '.customer_identifiers') %}
     {% if map_node %}
         {% set previous_map = adapter.get_relation(
             database=map_node.database, schema=map_node.schema, identifier=map_node.alias
+        ) %}
+    {% endif %}
+    {% if previous_map is not none %}
+        {# a mart built before resolved_as_of existed has no as_of to report #}
+        {% set previous_has_as_of = 'resolved_as_of' in (
+            adapter.get_columns_in_relation(previous_map) | map(attribute='name') | map('lower') | list
         ) %}
     {% endif %}
 {% endif %}
@@ -39,13 +46,15 @@ previous_ids as (
             identifier_type,
             identifier_value,
             customer_id,
-            assigned_as_of
+            {{ 'resolved_as_of' if previous_has_as_of else 'cast(null as ' ~ dbt.type_timestamp() ~ ')' }}
+                as assigned_as_of
         from {{ previous_map }}
+        where customer_id is not null
     {% else %}
         -- no previous build: an empty map of the same shape
         select
-            identifier_type,
-            identifier_value,
+            cast(null as {{ dbt.type_string() }}) as identifier_type,
+            cast(null as {{ dbt.type_string() }}) as identifier_value,
             customer_id,
             cast(null as {{ dbt.type_timestamp() }}) as assigned_as_of
         from current_ids
@@ -95,8 +104,8 @@ identifier_moves as (
         on previous_ids.customer_id = vanished_customers.customer_id
     inner join current_ids
         on
-            previous_ids.identifier_type = current_ids.identifier_type
-            and previous_ids.identifier_value = current_ids.identifier_value
+            {{ chorus_node_id('previous_ids.identifier_type', 'previous_ids.identifier_value') }}
+            = current_ids.node_id
     group by 1, 2
 
 ),
