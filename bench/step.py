@@ -33,6 +33,12 @@ def main(step: str, data_dir: str, db: str, customers: int, days: int) -> dict:
         if not outcome.success:
             raise SystemExit(f"{step} failed: {outcome.failures or outcome.exception}")
         extra["nodes"] = sum(outcome.counts.values())
+        # where the time went: each model's own time, slowest first (tests excluded)
+        extra["node_seconds"] = {
+            result.node.name: round(result.execution_time, 2)
+            for result in sorted(outcome.result.result.results, key=lambda r: -r.execution_time)
+            if result.node.resource_type == "model"
+        }
     elif step == "networkx":
         # the reference: networkx components of exactly the edges the SQL resolved
         import networkx as nx
