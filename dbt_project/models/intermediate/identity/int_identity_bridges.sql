@@ -214,18 +214,7 @@ over_limit as (
 
     select
         node_id,
-        {{ dbt.listagg(
-            dbt.concat([
-                "'links customers holding '",
-                'cast(linked_values as ' ~ dbt.type_string() ~ ')',
-                "' '", 'counted_type',
-                "' values (limit '",
-                'cast(max_linked as ' ~ dbt.type_string() ~ ')',
-                "')'",
-            ]),
-            "'; '",
-            'order by counted_type',
-        ) }} as bridge_reason
+        {{ chorus_limit_breaches('links customers holding ') }} as bridge_reason
     from linked_values
     where
         linked_values > max_linked

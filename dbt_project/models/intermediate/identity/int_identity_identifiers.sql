@@ -232,18 +232,7 @@ over_limit as (
 
     select
         node_id,
-        {{ dbt.listagg(
-            dbt.concat([
-                "'seen with '",
-                'cast(linked_values as ' ~ dbt.type_string() ~ ')',
-                "' '", 'counted_type',
-                "' values (limit '",
-                'cast(max_linked as ' ~ dbt.type_string() ~ ')',
-                "')'",
-            ]),
-            "'; '",
-            'order by counted_type',
-        ) }} as shared_reason
+        {{ chorus_limit_breaches('seen with ') }} as shared_reason
     from linked_counts
     where linked_values > max_linked
     group by 1
@@ -306,25 +295,35 @@ inherited as (
 
 ),
 
+flags as (
+
+    select
+        inherited.*,
+        inherited.junk_reason is not null as is_junk,
+        inherited.shared_reason is not null as is_shared
+    from inherited
+
+),
+
 final as (
 
     select
-        inherited.node_id,
-        inherited.identifier_type,
-        inherited.identifier_value,
+        flags.node_id,
+        flags.identifier_type,
+        flags.identifier_value,
         priorities.priority,
-        inherited.first_seen_at,
-        inherited.last_seen_at,
-        inherited.occurrences,
-        inherited.record_count,
-        inherited.email_sha256,
-        inherited.junk_reason is not null as is_junk,
-        inherited.junk_reason,
-        inherited.shared_reason is not null as is_shared,
-        inherited.shared_reason
-    from inherited
+        flags.first_seen_at,
+        flags.last_seen_at,
+        flags.occurrences,
+        flags.record_count,
+        flags.email_sha256,
+        flags.is_junk,
+        flags.junk_reason,
+        flags.is_shared,
+        flags.shared_reason
+    from flags
     left join priorities
-        on inherited.identifier_type = priorities.identifier_type
+        on flags.identifier_type = priorities.identifier_type
 
 )
 
