@@ -9,11 +9,51 @@
 -- While a cluster keeps its anchor it keeps its id. When two clusters merge, the
 -- merged cluster's anchor is the older of the two anchors, so the older id survives
 -- (identity_merges records the other). A lone identifier is its own anchor.
+--
+-- Batched (macros/identity/chorus_identity_batch.sql): an incremental batch recomputes
+-- the customers of the identifiers it touched (recomputed identifiers, recomputed
+-- components, examined suspect clusters): whole draft components and whole stored
+-- customers, so each cluster's anchor is chosen among all its identifiers. The region
+-- keeps each identifier's stored customer_id (previous_customer_id); a full batch keeps
+-- all of them there: identity_merges compares them with the new ones.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    chorus_identity_batched=true,
+    post_hook=[
+        "{{ chorus_identity_replace_region('node_id in (select node_id from {region})') }}",
+        "{{ chorus_identity_progress() }}",
+    ],
+) }}
+
+{% set batch = chorus_identity_batch() %}
+{% set region = chorus_identity_region(
+    "with touched as ("
+    ~ " select node_id from " ~ chorus_identity_region_relation(ref('int_identity_components'))
+    ~ " union select node_id from " ~ chorus_identity_region_relation(ref('int_identity_identifiers'))
+    ~ " union select node_id from " ~ ref('int_identity_bridges') ~ "),"
+    ~ " region_nodes as ("
+    ~ " select node_id from touched"
+    ~ " union select node_id from " ~ ref('int_identity_components')
+    ~ " where component_id in (select component_id from " ~ ref('int_identity_components')
+    ~ " where node_id in (select node_id from touched))"
+    ~ " union select node_id from " ~ this
+    ~ " where customer_id in (select customer_id from " ~ this
+    ~ " where node_id in (select node_id from touched)))"
+    ~ " select region_nodes.node_id, stored.customer_id as previous_customer_id"
+    ~ " from region_nodes left join " ~ this ~ " as stored"
+    ~ " on region_nodes.node_id = stored.node_id",
+    full_sql="select node_id, customer_id as previous_customer_id from " ~ this,
+) %}
+
 with
 
 identifiers as (
 
     select * from {{ ref('int_identity_identifiers') }}
+    {% if region is not none -%}
+        where node_id in (select node_id from {{ region }})
+    {%- endif %}
 
 ),
 
@@ -110,7 +150,8 @@ final as (
         ranked.node_id,
         ranked.component_id,
         anchors.customer_id,
-        ranked.anchor_rank = 1 as is_anchor
+        ranked.anchor_rank = 1 as is_anchor,
+        {{ batch['batch_id'] }} as batch_id
     from ranked
     inner join anchors
         on ranked.component_id = anchors.component_id

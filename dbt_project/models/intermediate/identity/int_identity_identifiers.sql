@@ -5,6 +5,33 @@
 -- (chorus_node_id, a hash of type and value).
 -- A hashed email (email_sha256) is junk or shared when the email it hashes is.
 -- int_identity_bridges adds the shared values this record-level count cannot see.
+--
+-- Batched (macros/identity/chorus_identity_batch.sql): an incremental batch recomputes
+-- the identifiers on the records it changed (and the email or hash each one pairs
+-- with), from all their records; an identifier left on no record is deleted.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    chorus_identity_batched=true,
+    post_hook=[
+        "{{ chorus_identity_replace_region('node_id in (select node_id from {region})') }}",
+        "{{ chorus_identity_progress() }}",
+    ],
+) }}
+
+{% set batch = chorus_identity_batch() %}
+{% set records_region = chorus_identity_region_relation(ref('int_identity_records')) %}
+{% set region = chorus_identity_region(
+    "with changed as (" ~ chorus_identity_unpivot(records_region, ['record_id']) ~ "),"
+    ~ " partners as ("
+    ~ " select " ~ chorus_node_id("'email_sha256'", chorus_sha256('identifier_value')) ~ " as node_id"
+    ~ " from changed where identifier_type = 'email'"
+    ~ " union all"
+    ~ " select stored.node_id from " ~ this ~ " as stored"
+    ~ " where stored.identifier_type = 'email' and stored.email_sha256 in"
+    ~ " (select identifier_value from changed where identifier_type = 'email_sha256'))"
+    ~ " select node_id from changed union select node_id from partners"
+) %}
 
 -- Regex junk patterns: with the pattern in a column, DuckDB compiles the expression for
 -- every row (50x slower: 1.6 s per million values); so when building, the seed's
@@ -22,6 +49,33 @@ with
 record_identifiers as (
 
     select * from {{ ref('int_identity_record_identifiers') }}
+
+),
+
+-- the nodes this batch recomputes, on the records that hold them
+region_nodes as (
+
+    select * from record_identifiers
+    {% if region is not none -%}
+        where node_id in (select node_id from {{ region }})
+    {%- endif %}
+
+),
+
+records as (
+
+    select * from {{ ref('int_identity_records') }}
+    {% if region is not none -%}
+        where record_id in (select record_id from region_nodes)
+    {%- endif %}
+
+),
+
+record_values as (
+
+    {{ chorus_identity_unpivot(
+        'records', ['record_id', 'first_seen_at', 'last_seen_at', 'row_count']
+    ) }}
 
 ),
 
@@ -46,15 +100,18 @@ blocklist as (
 observed as (
 
     select
+        node_id,
         identifier_type,
         identifier_value,
-        min(node_id) as node_id,
         min(first_seen_at) as first_seen_at,
         max(last_seen_at) as last_seen_at,
         sum(row_count) as occurrences,
         count(*) as record_count
-    from record_identifiers
-    group by 1, 2
+    from record_values
+    {% if region is not none -%}
+        where node_id in (select node_id from {{ region }})
+    {%- endif %}
+    group by 1, 2, 3
 
 ),
 
@@ -205,6 +262,19 @@ junk as (
 
 ),
 
+-- junk values a record may hold: those recomputed here, and in an incremental batch the
+-- stored ones (junk depends on the value and the seeds only; a seed change is a full batch)
+known_junk as (
+
+    select node_id from junk
+    {% if region is not none -%}
+        union
+        select node_id from {{ this }}
+        where is_junk
+    {%- endif %}
+
+),
+
 -- for each limited value: distinct non-junk values of each counted type on its records,
 -- by node_id (integers joined and counted, not strings)
 linked_counts as (
@@ -214,16 +284,16 @@ linked_counts as (
         limits.counted_type,
         limits.max_linked,
         count(distinct counted.node_id) as linked_values
-    from record_identifiers as subject
+    from region_nodes as subject
     inner join limits
         on subject.identifier_type = limits.identifier_type
     inner join record_identifiers as counted
         on
             subject.record_id = counted.record_id
             and limits.counted_type = counted.identifier_type
-    left join junk
-        on counted.node_id = junk.node_id
-    where junk.node_id is null
+    left join known_junk
+        on counted.node_id = known_junk.node_id
+    where known_junk.node_id is null
     group by 1, 2, 3
 
 ),
@@ -305,6 +375,8 @@ flags as (
 
 ),
 
+-- the batch since which the identifier has been usable (or not): the graph's edges and
+-- components are recomputed around identifiers whose status changed in this batch
 final as (
 
     select
@@ -320,10 +392,26 @@ final as (
         flags.is_junk,
         flags.junk_reason,
         flags.is_shared,
-        flags.shared_reason
+        flags.shared_reason,
+        {% if region is not none -%}
+            case
+                when
+                    stored.node_id is not null
+                    and (stored.is_junk or stored.is_shared) = (flags.is_junk or flags.is_shared)
+                    then stored.usable_since_batch_id
+                else {{ batch['batch_id'] }}
+            end
+        {%- else -%}
+            {{ batch['batch_id'] }}
+        {%- endif %} as usable_since_batch_id,
+        {{ batch['batch_id'] }} as batch_id
     from flags
     left join priorities
         on flags.identifier_type = priorities.identifier_type
+    {% if region is not none -%}
+        left join {{ this }} as stored
+            on flags.node_id = stored.node_id
+    {%- endif %}
 
 )
 

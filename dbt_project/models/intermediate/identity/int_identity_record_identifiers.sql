@@ -1,34 +1,39 @@
--- One row per (record, identifier on it): int_identity_records unpivoted, the shape the
--- identifier table, the shared-value counts and the graph edges all read, with the
--- identifier's node_id (chorus_node_id: a hash of type and value, so no reader joins
--- strings to find a node). A view: unpivoting is cheaper than storing 16M rows.
-{{ config(materialized='view') }}
+-- One row per (record, identifier on it): which graph nodes each record of
+-- int_identity_records holds, as integers (node_id = chorus_node_id, a hash of type and
+-- value), so the shared-value counts, the edges and the bridges join numbers, and an
+-- incremental batch finds the records of a node without unpivoting every record.
+-- Batched: a record never changes its identifiers (they make its record_id), so a batch
+-- only adds the rows of new records and deletes those of removed ones.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    chorus_identity_batched=true,
+    post_hook=[
+        "{{ chorus_identity_replace_region('record_id in (select record_id from {region})') }}",
+        "{{ chorus_identity_progress() }}",
+    ],
+) }}
+
+{% set batch = chorus_identity_batch() %}
+{% set region = chorus_identity_region(
+    "select record_id from " ~ chorus_identity_region_relation(ref('int_identity_records'))
+    ~ " where change in ('new', 'removed')"
+) %}
 
 with
 
 records as (
 
     select * from {{ ref('int_identity_records') }}
+    {% if region is not none -%}
+        where record_id in (select record_id from {{ region }})
+    {%- endif %}
 
 ),
 
 unpivoted as (
 
-    {% for identifier_type in chorus_identity_types() -%}
-        select
-            record_id,
-            source_system,
-            '{{ identifier_type }}' as identifier_type,
-            {{ identifier_type }} as identifier_value,
-            first_seen_at,
-            last_seen_at,
-            row_count
-        from records
-        where {{ identifier_type }} is not null
-        {% if not loop.last %}
-            union all
-        {% endif -%}
-    {%- endfor %}
+    {{ chorus_identity_unpivot('records', ['record_id']) }}
 
 ),
 
@@ -36,13 +41,9 @@ final as (
 
     select
         record_id,
-        source_system,
         identifier_type,
-        identifier_value,
-        {{ chorus_node_id('identifier_type', 'identifier_value') }} as node_id,
-        first_seen_at,
-        last_seen_at,
-        row_count
+        node_id,
+        {{ batch['batch_id'] }} as batch_id
     from unpivoted
 
 )

@@ -3,14 +3,31 @@
 -- and why, and when and how often it was seen. The identity graph's answer (SPEC
 -- "customer_identifiers"); how ids are chosen: int_identity_customer_ids.
 --
--- identity_merges reads the previous build of this table to see which ids merged, so
--- this model builds after it (the line below tells dbt; a ref there would be a cycle):
--- depends_on: {{ ref('identity_merges') }}
+-- node_id is the identifier's node in the identity graph (chorus_node_id).
+-- Batched (macros/identity/chorus_identity_batch.sql): an incremental batch rewrites the
+-- rows of the identifiers it recomputed and of the customers it re-resolved (a pre-hook
+-- deletes them first); resolved_as_of says which batch's as_of last wrote a row.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    chorus_identity_batched=true,
+    pre_hook="{{ chorus_identity_replace_region('node_id in (select node_id from {region})', batch_column=false) }}",
+    post_hook="{{ chorus_identity_progress() }}",
+) }}
+
+{% set region = chorus_identity_region(
+    "select node_id from " ~ chorus_identity_region_relation(ref('int_identity_identifiers'))
+    ~ " union select node_id from " ~ chorus_identity_region_relation(ref('int_identity_customer_ids'))
+) %}
+
 with
 
 identifiers as (
 
     select * from {{ ref('int_identity_identifiers') }}
+    {% if region is not none -%}
+        where node_id in (select node_id from {{ region }})
+    {%- endif %}
 
 ),
 
@@ -54,6 +71,7 @@ final as (
     select
         flagged.identifier_type,
         flagged.identifier_value,
+        flagged.node_id,
         customer_ids.customer_id,
         flagged.is_shared,
         flagged.is_junk,

@@ -1,65 +1,53 @@
--- One row per customer_id that disappeared between two runs, and the id its identifiers
--- belong to now. change_type 'merged': that id existed before (two customers became
--- one; the older anchor's id survives); 'replaced': it is new (the cluster lost its
--- anchor, e.g. the anchor became shared). Append-only: a `--full-refresh` keeps the
+-- One row per customer_id that disappeared between two identity batches, and the id its
+-- identifiers belong to now. change_type 'merged': that id existed before (two customers
+-- became one; the older anchor's id survives); 'replaced': it is new (the cluster lost
+-- its anchor, e.g. the anchor became shared). Append-only: a `--full-refresh` keeps the
 -- history (full_refresh: false).
 --
--- The previous run's assignment is the customer_identifiers mart, read here before it
--- is replaced: customer_identifiers declares `depends_on` this model, so dbt builds this
--- one first, and it is located through the graph rather than ref() (which would be a
--- cycle). On the first run there is no previous mart and nothing is recorded.
+-- The previous assignment is the region of int_identity_customer_ids
+-- (previous_customer_id): in an incremental batch the identifiers it re-resolved, whole
+-- customers before and after; in a full batch every identifier it held before. An id
+-- that vanished did so inside that region. On the first build there is none and
+-- nothing is recorded.
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     full_refresh=false,
 ) }}
 
+{% set batch = chorus_identity_batch() %}
 {% set previous_map = none %}
-{% set previous_has_as_of = false %}
-{% if execute %}
-    {% set map_node = graph.nodes.get('model.' ~ project_name ~ '.customer_identifiers') %}
-    {% if map_node %}
-        {% set previous_map = adapter.get_relation(
-            database=map_node.database, schema=map_node.schema, identifier=map_node.alias
-        ) %}
-    {% endif %}
-    {% if previous_map is not none %}
-        {# a mart built before resolved_as_of existed has no as_of to report #}
-        {% set previous_has_as_of = 'resolved_as_of' in (
-            adapter.get_columns_in_relation(previous_map) | map(attribute='name') | map('lower') | list
-        ) %}
-    {% endif %}
+{% if chorus_is_building() %}
+    {% set previous_map = load_relation(chorus_identity_region_relation(ref('int_identity_customer_ids'))) %}
 {% endif %}
 
 with
-
-current_ids as (
-
-    select * from {{ ref('int_identity_customer_ids') }}
-
-),
 
 previous_ids as (
 
     {% if previous_map is not none %}
         select
-            identifier_type,
-            identifier_value,
-            customer_id,
-            {{ 'resolved_as_of' if previous_has_as_of else 'cast(null as ' ~ dbt.type_timestamp() ~ ')' }}
-                as assigned_as_of
+            node_id,
+            previous_customer_id as customer_id
         from {{ previous_map }}
-        where customer_id is not null
+        where previous_customer_id is not null
     {% else %}
         -- no previous build: an empty map of the same shape
         select
-            cast(null as {{ dbt.type_string() }}) as identifier_type,
-            cast(null as {{ dbt.type_string() }}) as identifier_value,
-            customer_id,
-            cast(null as {{ dbt.type_timestamp() }}) as assigned_as_of
-        from current_ids
+            node_id,
+            customer_id
+        from {{ ref('int_identity_customer_ids') }}
         where 1 = 0
     {% endif %}
+
+),
+
+current_ids as (
+
+    select * from {{ ref('int_identity_customer_ids') }}
+    {% if previous_map is not none -%}
+        where node_id in (select node_id from {{ previous_map }})
+    {%- endif %}
 
 ),
 
@@ -72,11 +60,10 @@ current_customers as (
 
 previous_customers as (
 
-    select
+    select distinct
         customer_id,
-        max(assigned_as_of) as previous_as_of
+        {{ batch['previous_as_of'] or 'cast(null as ' ~ dbt.type_timestamp() ~ ')' }} as previous_as_of
     from previous_ids
-    group by 1
 
 ),
 
@@ -103,9 +90,7 @@ identifier_moves as (
     inner join vanished_customers
         on previous_ids.customer_id = vanished_customers.customer_id
     inner join current_ids
-        on
-            {{ chorus_node_id('previous_ids.identifier_type', 'previous_ids.identifier_value') }}
-            = current_ids.node_id
+        on previous_ids.node_id = current_ids.node_id
     group by 1, 2
 
 ),

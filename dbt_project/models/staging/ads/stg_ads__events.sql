@@ -19,7 +19,8 @@ final as (
         lower(trim(event_type)) as event_type,
         -- `cost` is a keyword in some dialects, but it is the contract's column name
         cast(cost as decimal(18, 4)) as cost,  -- noqa: RF04
-        cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at
+        cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at,
+        _loaded_at
     from source
     where occurred_at <= {{ chorus_as_of() }}
 

@@ -15,7 +15,8 @@ final as (
         nullif(trim(cast(user_id as {{ dbt.type_string() }})), '') as user_id,
         lower(trim(event_type)) as event_type,
         nullif(trim(cast(product_id as {{ dbt.type_string() }})), '') as product_id,
-        cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at
+        cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at,
+        _loaded_at
     from source
     where occurred_at <= {{ chorus_as_of() }}
 

@@ -20,7 +20,8 @@ final as (
         cast(sentiment as {{ chorus_type_double() }}) as sentiment,
         cast(is_complaint as {{ dbt.type_boolean() }}) as is_complaint,
         nullif(trim(cast(campaign_id as {{ dbt.type_string() }})), '') as campaign_id,
-        cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at
+        cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at,
+        _loaded_at
     from source
     where occurred_at <= {{ chorus_as_of() }}
 

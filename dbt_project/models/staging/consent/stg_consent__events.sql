@@ -29,7 +29,8 @@ renamed as (
         nullif(trim(source), '') as consent_source,
         -- optional in the contract: missing or blank means marketing consent
         coalesce(lower(nullif(trim(purpose), '')), 'marketing') as purpose,
-        cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at
+        cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at,
+        _loaded_at
     from consent_events
     where occurred_at <= {{ chorus_as_of() }}
 
@@ -64,7 +65,8 @@ final as (
         phone_parts.status,
         phone_parts.purpose,
         phone_parts.consent_source,
-        phone_parts.occurred_at
+        phone_parts.occurred_at,
+        phone_parts._loaded_at
     from phone_parts
     left join calling_codes
         on calling_codes.country = '{{ var("chorus_default_country") | upper }}'

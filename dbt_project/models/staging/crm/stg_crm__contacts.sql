@@ -31,7 +31,8 @@ renamed as (
         end as country,
         nullif(trim(timezone), '') as timezone,
         cast(created_at as {{ dbt.type_timestamp() }}) as created_at,
-        cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at
+        cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
+        _loaded_at
     from source
     where updated_at <= {{ chorus_as_of() }}
 
@@ -65,7 +66,8 @@ final as (
         phone_parts.country,
         phone_parts.timezone,
         phone_parts.created_at,
-        phone_parts.updated_at
+        phone_parts.updated_at,
+        phone_parts._loaded_at
     from phone_parts
     left join calling_codes
         -- phones are read in the record's own country, else the default one

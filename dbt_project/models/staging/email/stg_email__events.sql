@@ -16,7 +16,8 @@ final as (
         {{ chorus_normalize_email('email') }} as email,
         lower(trim(event_type)) as event_type,
         nullif(trim(url), '') as url,
-        cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at
+        cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at,
+        _loaded_at
     from source
     where occurred_at <= {{ chorus_as_of() }}
 

@@ -15,7 +15,8 @@ final as (
         nullif(trim(cast(campaign_id as {{ dbt.type_string() }})), '') as campaign_id,
         nullif(trim(cast(device_id as {{ dbt.type_string() }})), '') as device_id,
         lower(trim(event_type)) as event_type,
-        cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at
+        cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at,
+        _loaded_at
     from source
     where occurred_at <= {{ chorus_as_of() }}
 

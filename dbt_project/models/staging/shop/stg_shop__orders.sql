@@ -28,7 +28,8 @@ renamed as (
         upper(nullif(trim(currency), '')) as currency,
         cast(order_total as decimal(18, 2)) as order_total,
         lower(nullif(trim(sales_channel), '')) as sales_channel,
-        cast(ordered_at as {{ dbt.type_timestamp() }}) as ordered_at
+        cast(ordered_at as {{ dbt.type_timestamp() }}) as ordered_at,
+        _loaded_at
     from source
     where ordered_at <= {{ chorus_as_of() }}
 
@@ -64,7 +65,8 @@ final as (
         phone_parts.currency,
         phone_parts.order_total,
         phone_parts.sales_channel,
-        phone_parts.ordered_at
+        phone_parts.ordered_at,
+        phone_parts._loaded_at
     from phone_parts
     left join calling_codes
         on calling_codes.country = '{{ var("chorus_default_country") | upper }}'

@@ -25,7 +25,8 @@ renamed as (
         {{ chorus_phone_cleaned('phone') }} as phone_cleaned,
         lower(trim(event_type)) as event_type,
         body,
-        cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at
+        cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at,
+        _loaded_at
     from source
     where occurred_at <= {{ chorus_as_of() }}
 
@@ -57,7 +58,8 @@ final as (
         ) }} as phone,
         phone_parts.event_type,
         phone_parts.body,
-        phone_parts.occurred_at
+        phone_parts.occurred_at,
+        phone_parts._loaded_at
     from phone_parts
     left join calling_codes
         on calling_codes.country = '{{ var("chorus_default_country") | upper }}'

@@ -21,7 +21,8 @@ final as (
         case
             when resolved_at <= {{ chorus_as_of() }}
                 then cast(resolved_at as {{ dbt.type_timestamp() }})
-        end as resolved_at
+        end as resolved_at,
+        _loaded_at
     from source
     where opened_at <= {{ chorus_as_of() }}
 

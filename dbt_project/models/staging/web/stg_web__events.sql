@@ -20,7 +20,8 @@ final as (
         lower(nullif(trim(utm_source), '')) as utm_source,
         lower(nullif(trim(utm_medium), '')) as utm_medium,
         nullif(trim(utm_campaign), '') as utm_campaign,
-        cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at
+        cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at,
+        _loaded_at
     from source
     where occurred_at <= {{ chorus_as_of() }}
 
