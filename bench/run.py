@@ -16,15 +16,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+IDENTITY = (
+    "run --select path:models/intermediate/identity/int_identity_* customer_identifiers"
+    " identity_merges"
+)
 STEPS = [
     "generate",
     "load",
     "dbt:seed",
-    "dbt:build --select staging",
-    # identity resolution alone (its inputs, the staging views, already built and tested),
-    # then networkx on exactly the edges it resolved, then the customers mart on top
-    "dbt:run --select path:models/intermediate/identity/int_identity_* customer_identifiers "
-    "identity_merges",
+    # the day before: staging (views and their tests) and a full identity batch, as of
+    # one day before the latest event
+    "dbt@day_before:build --select staging",
+    "dbt@day_before:" + IDENTITY,
+    # the daily run: staging views as of the latest event, then an incremental identity
+    # batch that reads the last day's evidence
+    "dbt:run --select staging",
+    "dbt:" + IDENTITY,
+    # networkx on exactly the edges the SQL resolved, then the customers mart on top
     "networkx",
     "dbt:run --select int_orders_resolved customers",
 ]

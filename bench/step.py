@@ -12,6 +12,26 @@ import time
 from pathlib import Path
 
 
+def day_before(db: Path):
+    """One day before the latest raw event time (the default as_of)."""
+    from datetime import timedelta
+
+    from orchestration.contract import TABLES
+    from orchestration.settings import connect
+
+    times = [
+        f"select max({table.time_column}) from raw.{name}"
+        for name, table in TABLES.items()
+        if table.time_column
+    ]
+    con = connect(db, read_only=True)
+    try:
+        (latest,) = con.sql(f"select max(t) from ({' union all '.join(times)}) as times(t)").fetchall()[0]
+    finally:
+        con.close()
+    return latest - timedelta(days=1)
+
+
 def main(step: str, data_dir: str, db: str, customers: int, days: int) -> dict:
     started = time.perf_counter()
     extra: dict = {}
@@ -26,10 +46,16 @@ def main(step: str, data_dir: str, db: str, customers: int, days: int) -> dict:
         summary = load_directory(Path(data_dir), db_path=Path(db))
         extra["rows"] = summary.total_loaded
         extra["rejected"] = summary.total_rejected
-    elif step.startswith("dbt:"):
+    elif step.startswith(("dbt:", "dbt@day_before:")):
         from orchestration.dbt import run_dbt
 
-        outcome = run_dbt(step[4:].split(), db_path=Path(db))
+        prefix, _, command = step.partition(":")
+        args = command.split()
+        if prefix == "dbt@day_before":
+            # the build of the day before: as_of one day before the latest event, so the
+            # next (default as_of) build has one day of new evidence, as a daily run does
+            args += ["--vars", f"{{chorus_as_of: '{day_before(Path(db)).isoformat()}'}}"]
+        outcome = run_dbt(args, db_path=Path(db))
         if not outcome.success:
             raise SystemExit(f"{step} failed: {outcome.failures or outcome.exception}")
         extra["nodes"] = sum(outcome.counts.values())

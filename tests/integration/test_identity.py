@@ -25,9 +25,8 @@ pytestmark = pytest.mark.slow
 # big enough for households, shop tablets and junk values; small enough for CI
 SIZE = {"customers": 2_000, "days": 60, "seed": 1}
 CHAIN_NODES = 2**14
-# the identity models and everything they read (staging, seeds); identity_merges comes
-# with customer_identifiers (it depends_on identity_merges)
-IDENTITY_BUILD = ("+customer_identifiers",)
+# the identity models and everything they read (staging, seeds)
+IDENTITY_BUILD = ("+customer_identifiers", "identity_merges")
 IDENTITY_MODELS = (
     "path:models/intermediate/identity/int_identity_*",
     "customer_identifiers",

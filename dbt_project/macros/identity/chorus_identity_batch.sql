@@ -100,9 +100,6 @@
         {{ return(config_full_refresh) }}
     {%- endif -%}
     {%- set batch = chorus_identity_batch() -%}
-    {%- if batch['mode'] == 'full' -%}
-        {{ return(true) }}
-    {%- endif -%}
     {%- set built = run_query(
         "select max(batch_id) from " ~ chorus_identity_batches_relation()
         ~ " where model_name = '" ~ model['name'] ~ "'"
@@ -115,7 +112,7 @@
             ~ " in int_identity_batches."
         ) }}
     {%- endif -%}
-    {{ return(built is none or (built | int) != batch['batch_id'] - 1) }}
+    {{ return(batch['mode'] == 'full' or built is none or (built | int) != batch['batch_id'] - 1) }}
 {%- endmacro %}
 
 
@@ -137,12 +134,15 @@
             {%- call statement('chorus_identity_region') -%}
                 {{ get_create_table_as_sql(False, region, full_sql) }}
             {%- endcall -%}
+            {#- known to dbt's relation cache, so models below find it -#}
+            {%- do adapter.cache_added(region) -%}
         {%- endif -%}
         {{ return(none) }}
     {%- endif -%}
     {%- call statement('chorus_identity_region') -%}
         {{ get_create_table_as_sql(False, region, sql) }}
     {%- endcall -%}
+    {%- do adapter.cache_added(region) -%}
     {{ return(region) }}
 {%- endmacro %}
 

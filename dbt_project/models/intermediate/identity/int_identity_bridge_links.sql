@@ -11,6 +11,25 @@
 -- appear on two or more links (one on a single link cannot hold anything together).
 -- Clusters above var chorus_identity_bridge_max_cluster_size identifiers are skipped:
 -- the work grows with the square of a cluster's size; they keep their draft shape.
+--
+-- Batched (macros/identity/chorus_identity_batch.sql): an incremental batch re-examines
+-- the clusters int_identity_components recomputed (its region); no other cluster's links
+-- can have changed.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    chorus_identity_batched=true,
+    post_hook=[
+        "{{ chorus_identity_replace_region('node_id in (select node_id from {region})') }}",
+        "{{ chorus_identity_progress() }}",
+    ],
+) }}
+
+{% set batch = chorus_identity_batch() %}
+{% set region = chorus_identity_region(
+    "select node_id from " ~ chorus_identity_region_relation(ref('int_identity_components'))
+) %}
+
 with
 
 record_identifiers as (
@@ -28,6 +47,9 @@ identifiers as (
 draft_components as (
 
     select * from {{ ref('int_identity_components') }}
+    {% if region is not none -%}
+        where node_id in (select node_id from {{ region }})
+    {%- endif %}
 
 ),
 
@@ -183,7 +205,8 @@ final as (
         links.priority,
         (
             link_counts.link_count >= 2 and limited_types.identifier_type is not null
-        ) as is_candidate
+        ) as is_candidate,
+        {{ batch['batch_id'] }} as batch_id
     from links
     inner join link_counts
         on links.node_id = link_counts.node_id

@@ -11,9 +11,11 @@
 -- (identity_merges records the other). A lone identifier is its own anchor.
 --
 -- Batched (macros/identity/chorus_identity_batch.sql): an incremental batch recomputes
--- the customers of the identifiers it touched (recomputed identifiers, recomputed
--- components, examined suspect clusters): whole draft components and whole stored
--- customers, so each cluster's anchor is chosen among all its identifiers. The region
+-- the customers of the identifiers it touched (recomputed components; identifiers that
+-- appeared, disappeared, became usable or unusable or changed first_seen_at; examined
+-- suspect clusters): whole draft components and whole stored customers, so each
+-- cluster's anchor is chosen among all its identifiers. An identifier seen again
+-- (later last_seen_at, more occurrences) changes no customer. The region
 -- keeps each identifier's stored customer_id (previous_customer_id); a full batch keeps
 -- all of them there: identity_merges compares them with the new ones.
 {{ config(
@@ -30,7 +32,10 @@
 {% set region = chorus_identity_region(
     "with touched as ("
     ~ " select node_id from " ~ chorus_identity_region_relation(ref('int_identity_components'))
+    ~ " union select node_id from " ~ ref('int_identity_identifiers')
+    ~ " where changed_batch_id = " ~ batch['batch_id']
     ~ " union select node_id from " ~ chorus_identity_region_relation(ref('int_identity_identifiers'))
+    ~ " where node_id not in (select node_id from " ~ ref('int_identity_identifiers') ~ ")"
     ~ " union select node_id from " ~ ref('int_identity_bridges') ~ "),"
     ~ " region_nodes as ("
     ~ " select node_id from touched"

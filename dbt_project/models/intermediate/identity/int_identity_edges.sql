@@ -30,7 +30,7 @@
     ~ " select node_id from (" ~ chorus_identity_unpivot('changed_records', ['record_id']) ~ ") as unpivoted"
     ~ " union"
     ~ " select node_id from " ~ ref('int_identity_identifiers')
-    ~ " where usable_since_batch_id = " ~ batch['batch_id'] ~ "),"
+    ~ " where changed_batch_id = " ~ batch['batch_id'] ~ "),"
     ~ " affected_records as ("
     ~ " select record_id from " ~ ref('int_identity_record_identifiers')
     ~ " where node_id in (select node_id from changed_nodes)),"

@@ -375,8 +375,8 @@ flags as (
 
 ),
 
--- the batch since which the identifier has been usable (or not): the graph's edges and
--- components are recomputed around identifiers whose status changed in this batch
+-- the batch in which what resolution reads of the identifier (usable or not, first seen)
+-- last changed: edges, components and customers are rebuilt around those of this batch
 final as (
 
     select
@@ -398,12 +398,13 @@ final as (
                 when
                     stored.node_id is not null
                     and (stored.is_junk or stored.is_shared) = (flags.is_junk or flags.is_shared)
-                    then stored.usable_since_batch_id
+                    and stored.first_seen_at = flags.first_seen_at
+                    then stored.changed_batch_id
                 else {{ batch['batch_id'] }}
             end
         {%- else -%}
             {{ batch['batch_id'] }}
-        {%- endif %} as usable_since_batch_id,
+        {%- endif %} as changed_batch_id,
         {{ batch['batch_id'] }} as batch_id
     from flags
     left join priorities

@@ -40,6 +40,9 @@ bridges as (
 customer_ids as (
 
     select * from {{ ref('int_identity_customer_ids') }}
+    {% if region is not none -%}
+        where node_id in (select node_id from {{ region }})
+    {%- endif %}
 
 ),
 

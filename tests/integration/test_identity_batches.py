@@ -1,0 +1,272 @@
+"""Identity resolution in batches: an incremental batch gives exactly what a full build of
+the same evidence gives, table by table, for every kind of change the evidence can
+bring (macros/identity/chorus_identity_batch.sql):
+
+- events after the previous batch's as_of (as_of moves forward two days);
+- a late row: loaded after the previous batch, dated before its as_of;
+- a CRM contact replaced by the loader with a new email (its old record disappears);
+- a shop tablet seen with new accounts (it becomes shared: its edges go, clusters split);
+- a login that joins two customers (a merge: the older id survives).
+
+And the batch log decides the mode: as_of moving back makes a full batch, and a batched
+model cannot be built twice in one batch.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from orchestration.contract import TABLES
+from orchestration.dbt import run_dbt
+from orchestration.settings import connect
+
+pytestmark = pytest.mark.slow
+
+SIZE = {"customers": 1_500, "days": 45, "seed": 7}
+IDENTITY = ("+customer_identifiers", "identity_merges")
+# every identity table, and the columns a full and an incremental build must agree on
+# (batch numbers and convergence rounds differ by design)
+COMPARED = {
+    "intermediate.int_identity_records": "record_id, source_system, contact_id, user_id,"
+    " email, phone, device_id, anonymous_id, email_sha256, first_seen_at, last_seen_at,"
+    " row_count",
+    "intermediate.int_identity_record_identifiers": "record_id, identifier_type, node_id",
+    "intermediate.int_identity_identifiers": "node_id, identifier_type, identifier_value,"
+    " priority, first_seen_at, last_seen_at, occurrences, record_count, email_sha256, is_junk,"
+    " junk_reason, is_shared, shared_reason",
+    "intermediate.int_identity_edges": "node_id_a, node_id_b",
+    "intermediate.int_identity_components": "node_id, component_id",
+    "intermediate.int_identity_bridge_links": "link_source, link_id, node_id, component_id,"
+    " identifier_type, priority, is_candidate",
+    "intermediate.int_identity_bridges": "*",
+    "intermediate.int_identity_components_resplit": "*",
+    "intermediate.int_identity_customer_ids": "node_id, component_id, customer_id, is_anchor",
+    "marts.customer_identifiers": "identifier_type, identifier_value, node_id, customer_id,"
+    " is_shared, is_junk, flag_reason, first_seen_at, last_seen_at, occurrences",
+}
+
+
+def dbt(db: Path, work: Path, as_of, *args: str):
+    outcome = run_dbt(
+        [*args, "--vars", f"{{chorus_as_of: '{as_of.isoformat()}'}}"], db_path=db, work_dir=work
+    )
+    return outcome
+
+
+def build(db: Path, work: Path, as_of, *args: str) -> None:
+    outcome = dbt(db, work, as_of, "run", "--select", *IDENTITY, *args)
+    assert outcome.success, outcome.failures or outcome.exception
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    con = connect(db, read_only=True)
+    try:
+        return con.sql(sql).fetchall()
+    finally:
+        con.close()
+
+
+def load_rows(db: Path, folder: Path, table: str, rows: list[dict]) -> None:
+    from orchestration.loader import load_directory
+
+    folder.mkdir(parents=True)
+    columns = [column.name for column in TABLES[table].columns]
+    with (folder / f"{table}.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({name: row.get(name, "") for name in columns})
+    load_directory(folder, db_path=db, tables=[table])
+
+
+def last_batch(db: Path) -> list[tuple]:
+    return query(
+        db,
+        "select model_name, mode from intermediate.int_identity_batches"
+        " where batch_id = (select max(batch_id) from intermediate.int_identity_batches)"
+        " order by model_name",
+    )
+
+
+@pytest.fixture(scope="module")
+def batches(tmp_path_factory) -> SimpleNamespace:
+    from orchestration.loader import load_directory
+    from orchestration.sample_data import generate
+
+    work = tmp_path_factory.mktemp("identity_batches")
+    data = work / "data"
+    generate(data, **SIZE)
+    db = work / "incremental.duckdb"
+    load_directory(data, db_path=db)
+    (latest,) = query(db, "select max(occurred_at) from raw.web_events")[0]
+    first_as_of, as_of = latest - timedelta(days=2), latest
+    outcome = dbt(db, work, first_as_of, "seed")
+    assert outcome.success, outcome.failures or outcome.exception
+    build(db, work, first_as_of)
+    assert {mode for _, mode in last_batch(db)} == {"full"}
+    before = dict(
+        query(
+            db,
+            "select identifier_type || ':' || identifier_value, customer_id"
+            " from marts.customer_identifiers",
+        )
+    )
+
+    # a CRM contact moves to a new email: the loader replaces the stored row
+    contact = query(
+        db,
+        "select * from raw.crm_contacts where email is not null and updated_at < "
+        f"timestamp '{first_as_of}' order by contact_id limit 1",
+    )[0]
+    names = [column.name for column in TABLES["crm_contacts"].columns]
+    moved = dict(zip(names, contact, strict=False))
+    moved.update(email="moved.away.batchtest@fastmail.com", updated_at=as_of - timedelta(hours=1))
+    load_rows(db, work / "crm", "crm_contacts", [moved])
+
+    # a device of one account is used by two more accounts: it becomes shared
+    device, owner = query(
+        db,
+        "select device_id, min(user_id) from raw.app_events where user_id is not null"
+        f" and occurred_at < timestamp '{first_as_of}' group by device_id"
+        " having count(distinct user_id) = 1 order by device_id limit 1",
+    )[0]
+    others = [
+        user
+        for (user,) in query(
+            db,
+            f"select distinct user_id from raw.app_events where user_id <> '{owner}'"
+            " and user_id is not null order by user_id limit 2",
+        )
+    ]
+    load_rows(
+        db,
+        work / "app",
+        "app_events",
+        [
+            {
+                "event_id": f"app-batch-test-{i}",
+                "device_id": device,
+                "user_id": user,
+                "event_type": "app_open",
+                "occurred_at": as_of - timedelta(hours=2),
+            }
+            for i, user in enumerate(others)
+        ],
+    )
+
+    # two customers joined by a login dated before the first batch's as_of: late evidence
+    (email,) = query(
+        db,
+        "select max(identifier_value) from marts.customer_identifiers"
+        " where identifier_type = 'email' and customer_id is not null",
+    )[0]
+    (user_id,) = query(
+        db,
+        "select min(identifier_value) from marts.customer_identifiers"
+        " where identifier_type = 'user_id' and customer_id is not null and customer_id <> ("
+        f"select customer_id from marts.customer_identifiers where identifier_value = '{email}')",
+    )[0]
+    load_rows(
+        db,
+        work / "web",
+        "web_events",
+        [
+            {
+                "event_id": "web-batch-test-login",
+                "anonymous_id": "cookie-batch-test",
+                "user_id": user_id,
+                "email": email,
+                "event_type": "identify",
+                "occurred_at": first_as_of - timedelta(days=1),
+            }
+        ],
+    )
+
+    full = work / "full.duckdb"
+    shutil.copy(db, full)
+    build(db, work, as_of)
+    build(full, work, as_of, "--full-refresh")
+    return SimpleNamespace(
+        db=db,
+        full=full,
+        work=work,
+        as_of=as_of,
+        first_as_of=first_as_of,
+        before=before,
+        device=device,
+        email=email,
+        user_id=user_id,
+    )
+
+
+def test_the_second_batch_is_incremental(batches):
+    modes = dict(last_batch(batches.db))
+    assert set(modes.values()) == {"incremental"}
+    assert "int_identity_customer_ids" in modes and "customer_identifiers" in modes
+    # and it read only the new evidence, not every record
+    (changed,) = query(batches.db, "select count(*) from intermediate.int_identity_records__region")[0]
+    (records,) = query(batches.db, "select count(*) from intermediate.int_identity_records")[0]
+    assert 0 < changed < records / 4
+
+
+@pytest.mark.parametrize("table", sorted(COMPARED))
+def test_incremental_equals_full(batches, table):
+    columns = COMPARED[table]
+    con = connect(batches.db, read_only=True)
+    try:
+        con.execute(f"attach '{batches.full}' as full_build (read_only)")
+        only_incremental = con.sql(
+            f"select {columns} from {table} except all select {columns} from full_build.{table}"
+        ).fetchall()
+        only_full = con.sql(
+            f"select {columns} from full_build.{table} except all select {columns} from {table}"
+        ).fetchall()
+        (count,) = con.sql(f"select count(*) from {table}").fetchall()[0]
+    finally:
+        con.close()
+    assert (only_incremental, only_full) == ([], [])
+    if table != "intermediate.int_identity_components_resplit":
+        assert count > 0 or "bridge" in table
+
+
+def test_the_changes_took_effect(batches):
+    after = dict(
+        query(
+            batches.db,
+            "select identifier_type || ':' || identifier_value, customer_id"
+            " from marts.customer_identifiers",
+        )
+    )
+    # the moved contact's new email belongs to a customer; the device is shared now
+    assert after["email:moved.away.batchtest@fastmail.com"] is not None
+    ((is_shared,),) = query(
+        batches.db,
+        "select is_shared from marts.customer_identifiers"
+        f" where identifier_type = 'device_id' and identifier_value = '{batches.device}'",
+    )
+    assert is_shared
+    # the late login merged two customers into one, and identity_merges says so
+    assert after[f"email:{batches.email}"] == after[f"user_id:{batches.user_id}"]
+    merged = query(batches.db, "select merged_customer_id, surviving_customer_id from marts.identity_merges")
+    assert merged
+    assert all(survivor in after.values() for _, survivor in merged)
+    assert all(gone not in after.values() for gone, _ in merged)
+
+
+def test_as_of_moving_back_makes_a_full_batch(batches):
+    build(batches.db, batches.work, batches.first_as_of)
+    assert {mode for _, mode in last_batch(batches.db)} == {"full"}
+
+
+def test_a_model_cannot_build_one_batch_twice(batches):
+    outcome = dbt(
+        batches.db, batches.work, batches.first_as_of, "run", "--select", "int_identity_records"
+    )
+    assert not outcome.success
+    assert "already built identity batch" in str(outcome.failures or outcome.exception)
