@@ -15,7 +15,7 @@ DEMO_DAYS ?= 90
 
 help:
 	@echo "make demo        generate sample data, load, validate, build; print a summary"
-	@echo "make test        run the whole test suite (CI calls this)"
+	@echo "make test        lint, then the whole test suite (CI calls this)"
 	@echo "make ui          Dagster UI on http://localhost:3000"
 	@echo "make dashboards  Streamlit dashboards on http://localhost:8501"
 	@echo "make bench       benchmarks (writes BENCHMARKS.md figures)"
@@ -28,7 +28,8 @@ install:
 demo: install
 	$(RUN) chorus run --generate --customers $(DEMO_CUSTOMERS) --days $(DEMO_DAYS) --from $(CHORUS_DATA_DIR)
 
-test: install
+# lint first: CI (.ci/run -> make test) then fails on a ruff or sqlfluff error too
+test: install lint
 	$(RUN) pytest
 
 ui: install

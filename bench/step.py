@@ -26,7 +26,9 @@ def day_before(db: Path):
     ]
     con = connect(db, read_only=True)
     try:
-        (latest,) = con.sql(f"select max(t) from ({' union all '.join(times)}) as times(t)").fetchall()[0]
+        (latest,) = con.sql(
+            f"select max(t) from ({' union all '.join(times)}) as times(t)"
+        ).fetchall()[0]
     finally:
         con.close()
     return latest - timedelta(days=1)

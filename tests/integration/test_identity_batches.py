@@ -88,7 +88,7 @@ def load_rows(db: Path, folder: Path, table: str, rows: list[dict]) -> None:
 def last_batch(db: Path) -> list[tuple]:
     return query(
         db,
-        "select model_name, mode from intermediate.int_identity_batches"
+        "select model_name, build_mode from intermediate.int_identity_batches"
         " where batch_id = (select max(batch_id) from intermediate.int_identity_batches)"
         " order by model_name",
     )
@@ -210,7 +210,9 @@ def test_the_second_batch_is_incremental(batches):
     assert set(modes.values()) == {"incremental"}
     assert "int_identity_customer_ids" in modes and "customer_identifiers" in modes
     # and it read only the new evidence, not every record
-    (changed,) = query(batches.db, "select count(*) from intermediate.int_identity_records__region")[0]
+    (changed,) = query(
+        batches.db, "select count(*) from intermediate.int_identity_records__region"
+    )[0]
     (records,) = query(batches.db, "select count(*) from intermediate.int_identity_records")[0]
     assert 0 < changed < records / 4
 
@@ -253,7 +255,9 @@ def test_the_changes_took_effect(batches):
     assert is_shared
     # the late login merged two customers into one, and identity_merges says so
     assert after[f"email:{batches.email}"] == after[f"user_id:{batches.user_id}"]
-    merged = query(batches.db, "select merged_customer_id, surviving_customer_id from marts.identity_merges")
+    merged = query(
+        batches.db, "select merged_customer_id, surviving_customer_id from marts.identity_merges"
+    )
     assert merged
     assert all(survivor in after.values() for _, survivor in merged)
     assert all(gone not in after.values() for gone, _ in merged)

@@ -45,7 +45,7 @@
         {{ return(unbuilt) }}
     {%- endif -%}
     {%- set rows = run_query(
-        "select batch_id, mode, "
+        "select batch_id, build_mode, "
         ~ "cast(as_of as " ~ dbt.type_string() ~ ") as as_of, "
         ~ "cast(loaded_through as " ~ dbt.type_string() ~ ") as loaded_through "
         ~ "from " ~ batches ~ " where model_name = 'int_identity_batches' "
@@ -58,7 +58,7 @@
     {%- set previous = rows[1] if rows | length > 1 else none -%}
     {{ return({
         'batch_id': current['batch_id'] | int,
-        'mode': current['mode'],
+        'mode': current['build_mode'],
         'as_of': chorus_identity_timestamp(current['as_of']),
         'loaded_through': chorus_identity_timestamp(current['loaded_through']),
         'previous_as_of': chorus_identity_timestamp(previous['as_of']) if previous else none,
@@ -185,7 +185,7 @@
     {%- if chorus_is_building() -%}
         {%- set batch = chorus_identity_batch() -%}
         insert into {{ chorus_identity_batches_relation() }}
-            (batch_id, model_name, mode, recorded_at)
+            (batch_id, model_name, build_mode, recorded_at)
         values (
             {{ batch['batch_id'] }},
             '{{ model['name'] }}',

@@ -110,7 +110,7 @@ header as (
     select
         {{ (previous['batch_id'] | int + 1) if previous else 1 }} as batch_id,
         {{ chorus_as_of() }} as as_of,
-        (select max(loaded_through) from loads) as loaded_through,
+        (select max(loads.loaded_through) from loads) as loaded_through,
         {{ dbt.hash(dbt.concat([
             'settings.rules_checksum', "'|'", 'blocked.blocklist_checksum', "'|'",
             "'" ~ var('chorus_default_country') ~ "'", "'|'",
@@ -133,7 +133,8 @@ final as (
             {% if flags.FULL_REFRESH %}
                 when true then 'full'
             {% endif %}
-            {% if not var('chorus_identity_incremental', true) or target.type not in ['duckdb', 'postgres'] %}
+            {% if not var('chorus_identity_incremental', true)
+                or target.type not in ['duckdb', 'postgres'] %}
                 when true then 'full'
             {% endif %}
             {% if behind | length > 0 %}
@@ -145,7 +146,7 @@ final as (
                 when settings_checksum <> '{{ previous['settings_checksum'] }}' then 'full'
             {% endif %}
             else 'incremental'
-        end as mode,
+        end as build_mode,
         as_of,
         loaded_through,
         settings_checksum,

@@ -26,7 +26,7 @@
     ],
 ) }}
 
--- the batch this build is (its number, mode and bounds): depends_on: {{ ref('int_identity_batches') }}
+-- the batch: depends_on: {{ ref('int_identity_batches') }}
 {% set batch = chorus_identity_batch() %}
 {% set null_string = 'cast(null as ' ~ dbt.type_string() ~ ')' %}
 {# replaced sources are read whole, up to the batch's last load #}
@@ -423,9 +423,14 @@ combined as (
             when in_scope.record_id is null then 'new'
             else 'updated'
         end as change,
-        {% for column in ['source_system'] + chorus_identity_types() -%}
-            coalesce(evidence.{{ column }}, in_scope.{{ column }}) as {{ column }},
-        {% endfor -%}
+        coalesce(evidence.source_system, in_scope.source_system) as source_system,
+        coalesce(evidence.contact_id, in_scope.contact_id) as contact_id,
+        coalesce(evidence.user_id, in_scope.user_id) as user_id,
+        coalesce(evidence.email, in_scope.email) as email,
+        coalesce(evidence.phone, in_scope.phone) as phone,
+        coalesce(evidence.device_id, in_scope.device_id) as device_id,
+        coalesce(evidence.anonymous_id, in_scope.anonymous_id) as anonymous_id,
+        coalesce(evidence.email_sha256, in_scope.email_sha256) as email_sha256,
         case
             when evidence.record_id is null then in_scope.first_seen_at
             when in_scope.record_id is null or evidence.source_system in ('crm', 'shop', 'support')
@@ -459,9 +464,13 @@ select
     record_id,
     change,
     source_system,
-    {% for column in chorus_identity_types() -%}
-        {{ column }},
-    {% endfor -%}
+    contact_id,
+    user_id,
+    email,
+    phone,
+    device_id,
+    anonymous_id,
+    email_sha256,
     first_seen_at,
     last_seen_at,
     row_count,
@@ -482,9 +491,13 @@ where
     select
         record_id,
         source_system,
-        {% for column in chorus_identity_types() -%}
-            {{ column }},
-        {% endfor -%}
+        contact_id,
+        user_id,
+        email,
+        phone,
+        device_id,
+        anonymous_id,
+        email_sha256,
         first_seen_at,
         last_seen_at,
         row_count,
@@ -496,7 +509,18 @@ where
 {% else %}
 
     select
-        *,
+        record_id,
+        source_system,
+        contact_id,
+        user_id,
+        email,
+        phone,
+        device_id,
+        anonymous_id,
+        email_sha256,
+        first_seen_at,
+        last_seen_at,
+        row_count,
         {{ batch['batch_id'] }} as first_batch_id,
         {{ batch['batch_id'] }} as batch_id
     from (

@@ -62,7 +62,7 @@ previous_customers as (
 
     select distinct
         customer_id,
-        {{ batch['previous_as_of'] or 'cast(null as ' ~ dbt.type_timestamp() ~ ')' }} as previous_as_of
+        {{ batch['previous_as_of'] or chorus_identity_timestamp(none) }} as previous_as_of
     from previous_ids
 
 ),
