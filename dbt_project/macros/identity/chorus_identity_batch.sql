@@ -255,3 +255,54 @@
     {%- endfor -%}
     {{ return(parts | join(" || '|' || ")) }}
 {%- endmacro %}
+
+
+{#-
+    Fail when a staging view the evidence is read through was built for another as_of
+    (they hold it as a literal): a batch would then record an as_of its evidence does not
+    reach, and rows dated in between would be skipped by this batch and the next. The
+    definition is read from the catalog (DuckDB, PostgreSQL; other engines are not
+    checked: their batches are always full).
+-#}
+{% macro chorus_identity_check_staging_as_of(staging_relations) -%}
+    {%- if not chorus_is_building() -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {#- 'YYYY-MM-DD HH:MM:SS': how both engines spell the literal in a view definition -#}
+    {%- set as_of_text = modules.re.search("[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}", chorus_as_of()).group(0) -%}
+    {%- for relation in staging_relations -%}
+        {%- set definition = chorus_view_definition(relation) -%}
+        {%- if definition is not none and as_of_text not in definition -%}
+            {{ exceptions.raise_compiler_error(
+                relation ~ " was built for another as_of than this build's (" ~ as_of_text
+                ~ "): the identity batch would skip evidence. Build the staging views with"
+                ~ " the identity models (chorus build, or dbt run --select +tag:identity)."
+            ) }}
+        {%- endif -%}
+    {%- endfor -%}
+{%- endmacro %}
+
+
+{% macro chorus_view_definition(relation) -%}
+    {{ return(adapter.dispatch('chorus_view_definition', 'chorus')(relation)) }}
+{%- endmacro %}
+
+{% macro default__chorus_view_definition(relation) -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+{% macro duckdb__chorus_view_definition(relation) -%}
+    {%- set rows = run_query(
+        "select sql from duckdb_views() where schema_name = '" ~ relation.schema
+        ~ "' and view_name = '" ~ relation.identifier ~ "'"
+    ).rows -%}
+    {{ return(rows[0][0] if rows | length > 0 else none) }}
+{%- endmacro %}
+
+{% macro postgres__chorus_view_definition(relation) -%}
+    {%- set rows = run_query(
+        "select definition from pg_views where schemaname = '" ~ relation.schema
+        ~ "' and viewname = '" ~ relation.identifier ~ "'"
+    ).rows -%}
+    {{ return(rows[0][0] if rows | length > 0 else none) }}
+{%- endmacro %}

@@ -64,6 +64,12 @@ blocklist as (
     ('stg_ads__events', 'occurred_at'),
 ] %}
 
+{% set staging_relations = [] %}
+{% for model_name, time_column in evidence_sources %}
+    {% do staging_relations.append(ref(model_name)) %}
+{% endfor %}
+{% do chorus_identity_check_staging_as_of(staging_relations) %}
+
 -- the last load the batch reads: rows loaded while the identity models build wait for
 -- the next batch, so no row is read twice or missed
 loads as (
