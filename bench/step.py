@@ -13,21 +13,25 @@ from pathlib import Path
 
 
 def day_before(db: Path):
-    """One day before the latest raw event time (the default as_of)."""
-    from datetime import timedelta
+    """One day before the default as_of: the latest raw event time, ignoring times more
+    than 24 hours ahead of the wall clock (macros/chorus_as_of.sql, var
+    chorus_future_tolerance_hours at its default)."""
+    from datetime import UTC, datetime, timedelta
 
     from orchestration.contract import TABLES
     from orchestration.settings import connect
 
+    horizon = datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=24)
     times = [
-        f"select max({table.time_column}) from raw.{name}"
+        f"select max({table.time_column}) from raw.{name} where {table.time_column} <= $horizon"
         for name, table in TABLES.items()
         if table.time_column
     ]
     con = connect(db, read_only=True)
     try:
-        (latest,) = con.sql(
-            f"select max(t) from ({' union all '.join(times)}) as times(t)"
+        (latest,) = con.execute(
+            f"select max(t) from ({' union all '.join(times)}) as times(t)",
+            {"horizon": horizon},
         ).fetchall()[0]
     finally:
         con.close()

@@ -40,6 +40,17 @@
     {%- if not chorus_is_building() -%}
         {{ return(unbuilt) }}
     {%- endif -%}
+    {#- read once per node and invocation (int_identity_batches builds before any reader) -#}
+    {%- set cache = graph.setdefault('chorus_identity_batch_cache', {}) -%}
+    {%- set key = invocation_id ~ ':' ~ (model['unique_id'] if model is defined and model else '') -%}
+    {%- if key not in cache -%}
+        {%- do cache.update({key: chorus_identity_read_batch(unbuilt)}) -%}
+    {%- endif -%}
+    {{ return(cache[key]) }}
+{%- endmacro %}
+
+
+{% macro chorus_identity_read_batch(unbuilt) -%}
     {%- set batches = chorus_identity_batches_relation() -%}
     {%- if batches is none -%}
         {{ return(unbuilt) }}
@@ -67,11 +78,12 @@
 {%- endmacro %}
 
 
+{#- chorus_timestamp_literal, or a typed null for a missing value. -#}
 {% macro chorus_identity_timestamp(value) -%}
     {%- if value is none -%}
         {{ return("cast(null as " ~ dbt.type_timestamp() ~ ")") }}
     {%- endif -%}
-    {{ return("cast('" ~ value ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
+    {{ return(chorus_timestamp_literal(value)) }}
 {%- endmacro %}
 
 
@@ -99,6 +111,19 @@
     {%- if config_full_refresh or not chorus_identity_is_batched() or not chorus_is_building() -%}
         {{ return(config_full_refresh) }}
     {%- endif -%}
+    {#- decided once per model and invocation: dbt asks again from the SQL, the hooks and
+        the materialization, and the progress post-hook must not change the answer -#}
+    {%- set cache = graph.setdefault('chorus_identity_full_refresh_cache', {}) -%}
+    {%- set key = invocation_id ~ ':' ~ model['unique_id'] -%}
+    {%- if key not in cache -%}
+        {%- do cache.update({key: chorus_identity_needs_full_build()}) -%}
+    {%- endif -%}
+    {{ return(cache[key]) }}
+{%- endmacro %}
+
+
+{#- For should_full_refresh: the batch's mode, and the guard against a second build. -#}
+{% macro chorus_identity_needs_full_build() -%}
     {%- set batch = chorus_identity_batch() -%}
     {%- set built = run_query(
         "select max(batch_id) from " ~ chorus_identity_batches_relation()
@@ -200,21 +225,22 @@
 
 {#-
     The evidence filter for a source's rows in this batch: rows loaded up to the batch's
-    loaded_through (a load running during the build waits for the next batch), and in an
-    incremental batch only rows new since the previous batch: loaded after it, or with
-    an event time after its as_of (staging already stops at this batch's as_of).
+    loaded_through (a load running during the build waits for the next batch), and, with
+    a time_column in an incremental batch, only rows new since the previous batch:
+    loaded after it, or with an event time after its as_of (staging already stops at
+    this batch's as_of). Without a time_column the source is read whole.
 -#}
-{% macro chorus_identity_new_evidence(time_column, batch) -%}
+{% macro chorus_identity_evidence_filter(batch, time_column=none) -%}
     {%- if batch['loaded_through'] is none -%}
         1 = 1
-    {%- elif batch['mode'] == 'incremental' -%}
+    {%- else -%}
         _loaded_at <= {{ batch['loaded_through'] }}
+        {%- if time_column and batch['mode'] == 'incremental' %}
         and (
             _loaded_at > {{ batch['previous_loaded_through'] }}
             or {{ time_column }} > {{ batch['previous_as_of'] }}
         )
-    {%- else -%}
-        _loaded_at <= {{ batch['loaded_through'] }}
+        {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
 

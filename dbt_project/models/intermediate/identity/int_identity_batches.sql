@@ -148,7 +148,7 @@ final as (
                 when true then 'full'
             {% endif %}
             {% if previous is not none %}
-                when as_of < cast('{{ previous['as_of'] }}' as {{ dbt.type_timestamp() }}) then 'full'
+                when as_of < {{ chorus_timestamp_literal(previous['as_of']) }} then 'full'
                 when settings_checksum <> '{{ previous['settings_checksum'] }}' then 'full'
             {% endif %}
             else 'incremental'

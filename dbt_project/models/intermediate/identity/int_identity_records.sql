@@ -29,10 +29,11 @@
 -- the batch: depends_on: {{ ref('int_identity_batches') }}
 {% set batch = chorus_identity_batch() %}
 {% set null_string = 'cast(null as ' ~ dbt.type_string() ~ ')' %}
-{# replaced sources are read whole, up to the batch's last load #}
-{% set full_evidence = chorus_identity_new_evidence(
-    none, {'mode': 'full', 'loaded_through': batch['loaded_through']}
-) %}
+{# an event seen again adds its rows to the stored record; the loader replaces CRM
+   contacts, orders and tickets in place, so their records are recomputed instead #}
+{% set adds_rows =
+    "evidence.record_id is not null and in_scope.record_id is not null"
+    ~ " and evidence.source_system not in ('crm', 'shop', 'support')" %}
 
 {% set evidence_sql %}
 with
@@ -40,77 +41,79 @@ with
 crm_contacts as (
 
     select * from {{ ref('stg_crm__contacts') }}
-    where {{ chorus_identity_new_evidence('updated_at', batch) }}
+    where {{ chorus_identity_evidence_filter(batch, 'updated_at') }}
 
 ),
 
 web_events as (
 
     select * from {{ ref('stg_web__events') }}
-    where {{ chorus_identity_new_evidence('occurred_at', batch) }}
+    where {{ chorus_identity_evidence_filter(batch, 'occurred_at') }}
 
 ),
 
 app_events as (
 
     select * from {{ ref('stg_app__events') }}
-    where {{ chorus_identity_new_evidence('occurred_at', batch) }}
+    where {{ chorus_identity_evidence_filter(batch, 'occurred_at') }}
 
 ),
 
 orders as (
 
     select * from {{ ref('stg_shop__orders') }}
-    where {{ full_evidence }}
+    -- read whole (replaced in place by the loader), up to the batch's last load
+    where {{ chorus_identity_evidence_filter(batch) }}
 
 ),
 
 chat_events as (
 
     select * from {{ ref('stg_chat__events') }}
-    where {{ chorus_identity_new_evidence('occurred_at', batch) }}
+    where {{ chorus_identity_evidence_filter(batch, 'occurred_at') }}
 
 ),
 
 support_tickets as (
 
     select * from {{ ref('stg_support__tickets') }}
-    where {{ full_evidence }}
+    -- read whole (replaced in place by the loader), up to the batch's last load
+    where {{ chorus_identity_evidence_filter(batch) }}
 
 ),
 
 consent_events as (
 
     select * from {{ ref('stg_consent__events') }}
-    where {{ chorus_identity_new_evidence('occurred_at', batch) }}
+    where {{ chorus_identity_evidence_filter(batch, 'occurred_at') }}
 
 ),
 
 email_events as (
 
     select * from {{ ref('stg_email__events') }}
-    where {{ chorus_identity_new_evidence('occurred_at', batch) }}
+    where {{ chorus_identity_evidence_filter(batch, 'occurred_at') }}
 
 ),
 
 sms_events as (
 
     select * from {{ ref('stg_sms__events') }}
-    where {{ chorus_identity_new_evidence('occurred_at', batch) }}
+    where {{ chorus_identity_evidence_filter(batch, 'occurred_at') }}
 
 ),
 
 push_events as (
 
     select * from {{ ref('stg_push__events') }}
-    where {{ chorus_identity_new_evidence('occurred_at', batch) }}
+    where {{ chorus_identity_evidence_filter(batch, 'occurred_at') }}
 
 ),
 
 ad_events as (
 
     select * from {{ ref('stg_ads__events') }}
-    where {{ chorus_identity_new_evidence('occurred_at', batch) }}
+    where {{ chorus_identity_evidence_filter(batch, 'occurred_at') }}
 
 ),
 
@@ -432,22 +435,16 @@ combined as (
         coalesce(evidence.anonymous_id, in_scope.anonymous_id) as anonymous_id,
         coalesce(evidence.email_sha256, in_scope.email_sha256) as email_sha256,
         case
-            when evidence.record_id is null then in_scope.first_seen_at
-            when in_scope.record_id is null or evidence.source_system in ('crm', 'shop', 'support')
-                then evidence.first_seen_at
-            else least(evidence.first_seen_at, in_scope.first_seen_at)
+            when {{ adds_rows }} then least(evidence.first_seen_at, in_scope.first_seen_at)
+            else coalesce(evidence.first_seen_at, in_scope.first_seen_at)
         end as first_seen_at,
         case
-            when evidence.record_id is null then in_scope.last_seen_at
-            when in_scope.record_id is null or evidence.source_system in ('crm', 'shop', 'support')
-                then evidence.last_seen_at
-            else greatest(evidence.last_seen_at, in_scope.last_seen_at)
+            when {{ adds_rows }} then greatest(evidence.last_seen_at, in_scope.last_seen_at)
+            else coalesce(evidence.last_seen_at, in_scope.last_seen_at)
         end as last_seen_at,
         case
-            when evidence.record_id is null then in_scope.row_count
-            when in_scope.record_id is null or evidence.source_system in ('crm', 'shop', 'support')
-                then evidence.row_count
-            else evidence.row_count + in_scope.row_count
+            when {{ adds_rows }} then evidence.row_count + in_scope.row_count
+            else coalesce(evidence.row_count, in_scope.row_count)
         end as row_count,
         coalesce(in_scope.first_batch_id, {{ batch['batch_id'] }}) as first_batch_id,
         in_scope.first_seen_at as stored_first_seen_at,
