@@ -1,6 +1,8 @@
--- Every type a limit counts must be a known identifier type: a typo ('userid') would
--- silently turn the limit off, and a household email would merge a whole family.
--- counted_by is '|'-separated.
+-- Every type a limit counts must be a known identifier type or trait (first_name): a
+-- typo ('userid') would silently turn the limit off, and a household email would merge
+-- a whole family. counted_by is '|'-separated.
+{% set known = (chorus_identity_types() + chorus_identity_traits()) | join('|') %}
+
 select
     identifier_type,
     counted_by
@@ -9,6 +11,5 @@ where
     counted_by is not null
     and not {{ chorus_regexp_like(
         'counted_by',
-        '^(user_id|email|phone|contact_id|device_id|anonymous_id|email_sha256)'
-        ~ '([|](user_id|email|phone|contact_id|device_id|anonymous_id|email_sha256))*$'
+        '^(' ~ known ~ ')([|](' ~ known ~ '))*$'
     ) }}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from orchestration.sample_data import model
 from orchestration.sample_data._core import DAY, HOUR, Frame, Streams, Window, expand
 from orchestration.sample_data.catalog import CAMPAIGNS, Catalog
 from orchestration.sample_data.funnels import CHAT, CHAT_TOPICS, chat_frame
@@ -71,7 +72,7 @@ def order_rows(pop: Population, orders: Frame, window: Window, streams: Streams)
     o["user"] = user
 
     has_email = ~store | (rng.random(n) < 0.6)
-    email = np.where(has_email, person_email(rng, pop, p, 0.08, 0.25), -1)
+    email = np.where(has_email, person_email(rng, pop, p, orders["ts"], 0.08, 0.25), -1)
     _, junk0, _ = pop.email_refs
     junk_email = rng.random(n) < np.where(store, 0.01, 0.002)
     # web checkouts in testing leave test@test.com; cashiers type noemail@noemail.com
@@ -87,9 +88,14 @@ def order_rows(pop: Population, orders: Frame, window: Window, streams: Streams)
     o["email_variant"] = email_variant(rng, n, 0.35)
 
     has_phone = pop.has_phone[p] & (rng.random(n) < np.where(store, 0.5, 0.55))
-    phone = np.where(has_phone, p, -1)
+    # the number in use; for a few days after a change some still type the old one
+    since_change = orders["ts"] - pop.phone_change_ts[p]
+    habit = (since_change >= 0) & (since_change < model.OLD_PHONE_HABIT_DAYS * DAY) & (
+        rng.random(n) < model.OLD_PHONE_HABIT_SHARE
+    )
+    phone = np.where(has_phone, np.where(habit, p, pop.phone_at(p, orders["ts"])), -1)
     junk_phone = store & (rng.random(n) < 0.01)
-    phone = np.where(junk_phone, pop.n + JUNK_PHONES.index("0000000000"), phone)
+    phone = np.where(junk_phone, pop.phone_junk_start + JUNK_PHONES.index("0000000000"), phone)
     o["phone"] = phone
     us = pop.country[p] == COUNTRY_CODES.index("US")  # the default country reads these
     o["phone_variant"] = phone_variant(rng, pop, p, us)
@@ -170,10 +176,10 @@ def tickets(pop: Population, orders: Frame, window: Window, streams: Streams) ->
     t["complaint"] = complaint
     t["resolved"] = np.where(resolved, resolved_at, -1)
     t["csat"] = np.where(rated, csat, -1).astype(np.int8)
-    with_user = pop.has_user[p] & (rng.random(n) < 0.75)
+    with_user = pop.has_account_at(p, t["opened"]) & (rng.random(n) < 0.75)
     t["user"] = np.where(with_user, p, -1)
-    t["email"] = np.where(~with_user | (rng.random(n) < 0.9), person_email(rng, pop, p, 0.1),
-                          -1)  # fmt: skip
+    t["email"] = np.where(~with_user | (rng.random(n) < 0.9),
+                          person_email(rng, pop, p, t["opened"], 0.1), -1)  # fmt: skip
     t["email_variant"] = email_variant(rng, n, 0.3)
     t["ticket_no"] = np.arange(n, dtype=np.int64)
     return t
@@ -220,12 +226,12 @@ def support_chats(
     c["event"][:] = ev
     # who the chat widget knows: the browser, the account if logged in, an email if asked
     anon_known = rng.random(n) < 0.6
-    user_known = pop.has_user[person] & (rng.random(n) < 0.5)
+    user_known = pop.has_account_at(person, start) & (rng.random(n) < 0.5)
     email_known = ~(anon_known | user_known) | (rng.random(n) < 0.4)
     cookie = pop.cookie_start[person]
     c["anon"][:] = np.where(anon_known[parent], cookie[parent], -1)
     c["user"][:] = np.where(user_known[parent], p, -1)
-    c["email"][:] = np.where(email_known[parent] & (rank == 0), 2 * p, -1)
+    c["email"][:] = np.where(email_known[parent] & (rank == 0), pop.email_at(p, c["ts"]), -1)
     c["email_variant"][:] = email_variant(rng, len(parent), 0.3)
     c["topic"][:] = topic[parent]
     c["sentiment"][:] = np.where(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from orchestration.contract import CONSENT_CHANNELS
-from orchestration.sample_data._core import Frame, Streams, Window, expand
+from orchestration.sample_data._core import NEVER, Frame, Streams, Window, expand
 from orchestration.sample_data.commerce import phone_variant
 from orchestration.sample_data.funnels import Funnels
 from orchestration.sample_data.people import Population
@@ -29,7 +29,13 @@ def crm_records(pop: Population, window: Window, streams: Streams) -> Frame:
     extra = (rng.random(n) < 0.36).astype(np.int64)
     extra += extra * (rng.random(n) < 0.22)
     extra = np.maximum(extra, (pop.family >= 0).astype(np.int64))  # a household record
-    person, rank = expand(1 + extra)
+    # a person who changed phone or email (people.py): when, and when the CRM learnt it
+    changed_at = np.minimum(pop.phone_change_ts, pop.email_change_ts)
+    known_at = np.where(changed_at == NEVER, NEVER, changed_at + pop.crm_lag)
+    learnt = known_at < window.end - 60
+    added = learnt & ~pop.crm_in_place  # a new contact, the older ones go stale
+    person, rank = expand(1 + extra + added)
+    is_added = added[person] & (rank == extra[person] + 1)
     m = len(person)
     u = rng.random(m)
     has_work = pop.has_work[person]
@@ -52,7 +58,7 @@ def crm_records(pop: Population, window: Window, streams: Streams) -> Frame:
     junk_email = (phone >= 0) & (rng.random(m) < 0.005)
     email = np.where(junk_email, junk_start + rng.integers(0, 3, m), email)
     junk_phone = (email >= 0) & (email < junk_start) & (rng.random(m) < 0.004)
-    phone = np.where(junk_phone, n + rng.integers(0, 2, m), phone)
+    phone = np.where(junk_phone, pop.phone_junk_start + rng.integers(0, 2, m), phone)
 
     country_blank = rng.random(m) < 0.03
     variant = phone_variant(rng, pop, person, ~country_blank)
@@ -66,14 +72,62 @@ def crm_records(pop: Population, window: Window, streams: Streams) -> Frame:
     updated = created + (
         rng.random(m) * (window.end - created) * np.where(touched, 1.0, 0.05)
     ).astype(np.int64)
+    email, phone, created, updated = _changes(
+        pop, person, rank, is_added, email, phone, created, np.minimum(updated, window.end - 1),
+        changed_at, known_at, learnt,
+    )  # fmt: skip
     return Frame(
         person=person, record=np.arange(m, dtype=np.int64), email=email,
         email_variant=email_variant(rng, m, 0.45), phone=phone, phone_variant=variant,
         first_variant=rng.choice(4, m, p=[0.88, 0.04, 0.04, 0.04]).astype(np.int8),
         last_variant=rng.choice(4, m, p=[0.9, 0.04, 0.03, 0.03]).astype(np.int8),
         country_blank=country_blank, tz_blank=rng.random(m) < 0.2,
-        created=created, updated=np.minimum(updated, window.end - 1),
+        created=created, updated=updated,
     )  # fmt: skip
+
+
+def _changes(
+    pop: Population,
+    person: np.ndarray,
+    rank: np.ndarray,
+    is_added: np.ndarray,
+    email: np.ndarray,
+    phone: np.ndarray,
+    created: np.ndarray,
+    updated: np.ndarray,
+    changed_at: np.ndarray,
+    known_at: np.ndarray,
+    learnt: np.ndarray,
+):
+    """What a changed phone or email does to a person's CRM contacts (the export shows
+    each contact as last updated):
+    - a contact created after the change carries the new value;
+    - edited in place: the primary contact shows the new value, updated when the CRM
+      learnt it (or later);
+    - a new contact: added when the CRM learnt it, with the values in use then;
+    - every other contact with the old value goes stale: not updated since the change."""
+    t = changed_at[person]
+    known = known_at[person]
+    changer = t != NEVER
+    is_phone = pop.phone_change_ts[person] != NEVER
+    new_phone = pop.new_phone[person]
+    new_email = pop.new_email[person]
+    after = changer & (created >= t)
+    edited = changer & learnt[person] & pop.crm_in_place[person] & (rank == 0) & ~after
+    phone = np.where(is_phone & ((after & (phone == person)) | edited), new_phone, phone)
+    email = np.where(~is_phone & changer & ((after & (email == 2 * person)) | edited),
+                     new_email, email)  # fmt: skip
+    created = np.where(is_added, known, created)
+    updated = np.where(is_added, known, updated)
+    email = np.where(is_added, pop.email_at(person, known), email)
+    phone = np.where(
+        is_added, np.where(pop.has_phone[person], pop.phone_at(person, known), -1), phone
+    )
+    updated = np.where(edited, np.maximum(updated, known), updated)
+    old_value = np.where(is_phone, phone == person, email == 2 * person)
+    stale = changer & ~after & ~edited & ~is_added & old_value
+    updated = np.where(stale, np.minimum(updated, t - 1), updated)
+    return email, phone, created, updated
 
 
 def consent_frame(n: int = 0) -> Frame:
@@ -114,13 +168,14 @@ def consent_events(pop: Population, funnels: Funnels, window: Window, streams: S
         # purpose is optional in the contract: often left out (= marketing)
         f["purpose"][:] = np.where(rng.random(k) < 0.2, -1, purpose) if purpose == 0 else purpose
         if email:
-            f["email"][:] = 2 * person
+            f["email"][:] = pop.email_at(person, f["ts"])
             f["email_variant"][:] = email_variant(rng, k, 0.3)
         if phone:
-            f["phone"][:] = person
+            f["phone"][:] = pop.phone_at(person, f["ts"])
             f["phone_variant"][:] = phone_variant(rng, pop, person, False)
-        f["user"][:] = np.where(pop.has_user[person] & (rng.random(k) < (user or 0.0)), person,
-                                -1)  # fmt: skip
+        f["user"][:] = np.where(
+            pop.has_account_at(person, f["ts"]) & (rng.random(k) < (user or 0.0)), person, -1
+        )
         if device is not None:
             f["device"][:] = device
         f["channel_case"][:] = rng.choice(3, k, p=[0.96, 0.03, 0.01])
@@ -156,9 +211,17 @@ def consent_events(pop: Population, funnels: Funnels, window: Window, streams: S
     for status, value in ((0, 1), (1, 2)):
         p = everyone[pop.consent_ads == value]
         add(p, created[p] + 5, "ads", status, SRC["cookie_banner"], email=True, user=0.5)
+    end = window.end
+    # a new number or address is subscribed again when the person gives it
+    for changed_at, channel, opted_in, kind in (
+        (pop.phone_change_ts, "sms", pop.consent_sms, {"phone": True}),
+        (pop.email_change_ts, "email", pop.consent_email, {"email": True}),
+    ):
+        when = np.where(changed_at == NEVER, NEVER, changed_at + pop.crm_lag)
+        p = everyone[(when < end) & opted_in & (when < pop.optout_ts[channel])]
+        add(p, when[p], channel, 0, SRC["preference_center"], user=0.5, **kind)
 
     # opt-outs inside the window (one second after the provider event that carried them)
-    end = window.end
     p = np.flatnonzero(pop.optout_ts["email"] < end)
     via = funnels.optout_via["email"][p]
     add(

@@ -55,7 +55,8 @@ def sms_frame(n: int = 0) -> Frame:
     return Frame(
         person=np.zeros(n, np.int64), ts=np.zeros(n, np.int64), event=np.zeros(n, np.int8),
         send=np.full(n, -1, np.int64), campaign=np.full(n, -1, np.int16),
-        phone_variant=np.zeros(n, np.int8), body=np.full(n, -1, np.int8),
+        phone=np.full(n, -1, np.int64), phone_variant=np.zeros(n, np.int8),
+        body=np.full(n, -1, np.int8),
     )  # fmt: skip
 
 
@@ -289,6 +290,7 @@ def _sms_rows(rng, pop: Population, window: Window, s: Frame) -> tuple[Frame, np
         r["event"][:] = SMS[event]
         r["send"][:] = idx[sel]
         r["campaign"][:] = ss["campaign"][sel]
+        r["phone"][:] = ss["target"][sel]
         r["phone_variant"][:] = variant[sel]
         r["body"][:] = body if np.isscalar(body) else body[sel]
         parts.append(r)
@@ -317,6 +319,7 @@ def _sms_rows(rng, pop: Population, window: Window, s: Frame) -> tuple[Frame, np
         r["event"][:] = SMS[event]
         r["send"][:] = cand[ok]
         r["campaign"][:] = s["campaign"][cand[ok]]
+        r["phone"][:] = s["target"][cand[ok]]
         r["body"][:] = body
         parts.append(r)
     # double opt-in of new sign-ups: they text YES
@@ -327,6 +330,7 @@ def _sms_rows(rng, pop: Population, window: Window, s: Frame) -> tuple[Frame, np
         r = sms_frame(len(new))
         r["person"][:] = new
         r["ts"][:] = pop.created_ts[new] + delta
+        r["phone"][:] = pop.phone_at(new, r["ts"])
         r["event"][:] = SMS[event]
         r["body"][:] = body
         parts.append(r)
@@ -366,10 +370,10 @@ def _push_rows(rng, s: Frame, app_parts: list, pop: Population) -> Frame:
     oi = o[parent]
     a["person"][:] = sp["person"][oi]
     a["device"][:] = sp["target"][oi]
-    a["user"][:] = np.where(pop.has_user[sp["person"][oi]], sp["person"][oi], -1)
+    a["ts"][:] = np.where(rank == 3, sp["click_ts"][oi] + 40, sp["engaged_ts"][oi] + rank * 3)
+    a["user"][:] = np.where(pop.has_account_at(sp["person"][oi], a["ts"]), sp["person"][oi], -1)
     a["event"][:] = np.array([APP["push_opened"], APP["app_open"], APP["product_view"],
                               APP["add_to_cart"]])[rank]  # fmt: skip
-    a["ts"][:] = np.where(rank == 3, sp["click_ts"][oi] + 40, sp["engaged_ts"][oi] + rank * 3)
     app_parts.append(a)
     return Frame.concat(parts)
 
@@ -399,7 +403,11 @@ def _chat_prompt_rows(rng, pop: Population, s: Frame, m: Messaging) -> Frame:
     last = rank == k[parent] - 1
     ev[last & resolved[parent] & (rank > 2)] = CHAT["resolved"]
     c["event"][:] = ev
-    c["email"][:] = np.where((ev == CHAT["started"]) & started_with_email[parent], 2 * p, -1)
+    t0 = np.where(rank == 0, sc["ts"][parent], sc["click_ts"][parent])
+    c["ts"][:] = t0 + np.maximum(rank - 1, 0) * 45
+    c["email"][:] = np.where(
+        (ev == CHAT["started"]) & started_with_email[parent], pop.email_at(p, c["ts"]), -1
+    )
     c["email_variant"][:] = email_variant(rng, len(parent), 0.2)
     c["campaign"][:] = np.where(rank <= 1, sc["campaign"][parent], -1)
     mood = np.clip(rng.normal(0.35, 0.3, n), -1, 1)
@@ -407,8 +415,6 @@ def _chat_prompt_rows(rng, pop: Population, s: Frame, m: Messaging) -> Frame:
                                  np.clip(mood[parent] + rng.normal(0, 0.15, len(parent)), -1, 1),
                                  np.nan)  # fmt: skip
     c["complaint"][:] = np.where(rank >= 2, 0, -1)
-    t0 = np.where(rank == 0, sc["ts"][parent], sc["click_ts"][parent])
-    c["ts"][:] = t0 + np.maximum(rank - 1, 0) * 45
     return c
 
 
@@ -451,7 +457,8 @@ def _click_sessions(rng, pop: Population, s: Frame, m: Messaging, n_products: in
     logged = np.where(
         conv,
         lookup(m.orders["logged_in"], order, False),
-        pop.has_user[p] & pop.cookie_logs_in[cookie] & (rng.random(n) < 0.35),
+        pop.has_account_at(p, s["click_ts"][sel]) & pop.cookie_logs_in[cookie]
+        & (rng.random(n) < 0.35),
     )
     # the ESP's click tracking tells the site who clicked: an identify carrying the email
     sel_ch = s["channel"][sel]

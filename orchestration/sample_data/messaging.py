@@ -117,11 +117,13 @@ def _target(rng: np.random.Generator, pop: Population, sends: Frame) -> None:
     n = len(sends)
     ch = sends["channel"]
     email = ch == CH["email"]
-    sends["target"][email] = person_email(rng, pop, sends["person"][email], 0.07, 0.2)
+    sends["target"][email] = person_email(
+        rng, pop, sends["person"][email], sends["ts"][email], 0.07, 0.2
+    )
     push = ch == CH["push"]
     sends["target"][push] = push_device(pop, sends["person"][push], sends["ts"][push])
     sms = ch == CH["sms"]
-    sends["target"][sms] = sends["person"][sms]
+    sends["target"][sms] = pop.phone_at(sends["person"][sms], sends["ts"][sms])
     for name in ("u_deliver", "u_convert", "u_open", "u_click"):
         sends[name][:] = rng.random(n, dtype=np.float32)
 
@@ -236,7 +238,8 @@ def _impressions(
     m = len(s)
     s["platform"][:] = rng.choice(3, m, p=[0.55, 0.30, 0.15])
     how = rng.choice(3, m, p=[0.5, 0.3, 0.2])  # email hash only, cookie only, both
-    s["target"][:] = np.where(how != 1, 2 * s["person"], -1)  # primary email, hashed
+    # the primary email at the time, hashed
+    s["target"][:] = np.where(how != 1, pop.email_at(s["person"], s["ts"]), -1)
     # the pixel mostly sees the browser the person uses most
     cookie = pop.cookie_start[s["person"]] + np.where(
         rng.random(m) < 0.8, 0, rng.random(m) * pop.n_cookies[s["person"]]
@@ -487,7 +490,7 @@ def _conversions(
     )
     cookie = np.where(ch == CH["chat"], chat_cookie, cookie)
     o["cookie"][:] = np.where(via_app, -1, cookie)
-    o["logged_in"][:] = pop.has_user[person] & np.where(
+    o["logged_in"][:] = pop.has_account_at(person, ts) & np.where(
         via_app, True, pop.cookie_logs_in[np.maximum(cookie, 0)] & (rng.random(n) < 0.6)
     )
     o["campaign"][:] = s["campaign"][idx]

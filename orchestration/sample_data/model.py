@@ -24,6 +24,25 @@ PHONE_SHARE = 0.85
 WORK_EMAIL_SHARE = 0.20
 FAMILY_SHARE = 0.04  # persons in a household sharing one email
 STORE_SHOPPER_SHARE = 0.12
+
+# --- identity churn: people change phones and emails; some buy before they register ----
+# A person changes at most one of phone or email, once. The change happens inside the
+# window (CHANGE_IN_WINDOW_SHARE) or in the two years before it, never before the person
+# existed. From the change on, every source uses the new value; the old one stops.
+PHONE_CHANGE_SHARE = 0.15  # of persons with a phone: a new number
+EMAIL_CHANGE_SHARE = 0.08  # of persons: a new personal address
+CHANGE_IN_WINDOW_SHARE = 0.7
+CHANGE_HISTORY_DAYS = 730
+# How the CRM learns it, within CRM_LAG_DAYS of the change: the contact is edited in place
+# (the export shows only the new value) or a new contact is added (the old one goes stale)
+CRM_UPDATED_IN_PLACE_SHARE = 0.6
+CRM_LAG_DAYS = 3
+# Habit: for HABIT_DAYS after a phone change, a share of orders still carry the old number
+OLD_PHONE_HABIT_DAYS = 7
+OLD_PHONE_HABIT_SHARE = 0.3
+# Of the persons with an account, a share created it inside the window: before that they
+# checked out as guests (email, phone, cookie, no account) and never logged in
+GUEST_FIRST_SHARE = 0.10
 PEAK_HOURS = (7, 8, 9, 12, 13, 17, 18, 19, 20, 21, 22)
 PEAK_HOUR_WEIGHTS = (4, 6, 5, 10, 8, 6, 10, 14, 14, 12, 6)
 

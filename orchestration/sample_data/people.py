@@ -18,6 +18,7 @@ import phonenumbers
 from orchestration.sample_data import model
 from orchestration.sample_data._core import (
     DAY,
+    HOUR,
     NEVER,
     TIMEZONES,
     Streams,
@@ -263,9 +264,11 @@ class Population:
     """Per-person arrays (index p = person) plus the identifier reference spaces.
 
     Reference spaces (what raw rows point at, rendered to strings in render.py):
-    - email_ref: [0, 2N) personal (2p primary, 2p+1 work), [2N, 2N+F) family emails,
-      then JUNK_EMAILS.
-    - phone_ref: [0, N) the person's own phone, then JUNK_PHONES.
+    - email_ref: [0, 2N) personal (2p primary, 2p+1 work), [2N, 2N+E) the new primary
+      addresses of the E persons who changed theirs, [2N+E, 2N+E+F) family emails, then
+      JUNK_EMAILS.
+    - phone_ref: [0, N) the person's own (first) phone, [N, N+K) the new numbers of the K
+      persons who changed theirs, then JUNK_PHONES.
     - user_ref: [0, N) the person's account, then JUNK_USER_IDS.
     - anon_ref: [0, C) cookies, then JUNK_ANONYMOUS_IDS.
     - device_ref: [0, D) app devices, [D, D+T) shop tablets, then JUNK_DEVICE_IDS.
@@ -295,10 +298,20 @@ class Population:
     work_num: np.ndarray
     family: np.ndarray  # family index or -1
     has_phone: np.ndarray
-    phone_shape: np.ndarray
-    phone_nsn: np.ndarray  # int64 national significant number
+    phone_shape: np.ndarray  # per person: a new number keeps the country's shape
+    phone_nsn: np.ndarray  # int64 national significant number, per phone ref (below)
     has_user: np.ndarray
     user_num: np.ndarray
+    # identity churn (model.py): NEVER / -1 where it does not happen
+    phone_change_ts: np.ndarray  # from then on the person uses new_phone
+    new_phone: np.ndarray  # phone ref of the new number
+    email_change_ts: np.ndarray  # from then on the person's primary email is new_email
+    new_email: np.ndarray  # email ref of the new address
+    new_email_domain: np.ndarray  # [E] per new address (E = number of email changers)
+    new_email_num: np.ndarray  # [E]
+    crm_in_place: np.ndarray  # the CRM contact is edited (else a new contact is added)
+    crm_lag: np.ndarray  # seconds from the change until the CRM shows it
+    account_ts: np.ndarray  # when the account was created (has_user only); before: guest
     n_cookies: np.ndarray
     cookie_start: np.ndarray
     cookie_person: np.ndarray  # [C]
@@ -340,11 +353,24 @@ class Population:
     @property
     def email_refs(self) -> tuple[int, int, int]:
         """(start of family refs, start of junk refs, total) in the email reference space."""
-        return (
-            2 * self.n,
-            2 * self.n + self.n_families,
-            2 * self.n + self.n_families + len(JUNK_EMAILS),
-        )
+        family = 2 * self.n + len(self.new_email_num)
+        return family, family + self.n_families, family + self.n_families + len(JUNK_EMAILS)
+
+    @property
+    def phone_junk_start(self) -> int:
+        """First junk ref in the phone reference space (after the new numbers)."""
+        return len(self.phone_nsn)
+
+    def phone_at(self, person: np.ndarray, ts: np.ndarray) -> np.ndarray:
+        """The ref of the person's own phone in use at ts (the caller checks has_phone)."""
+        return np.where(ts >= self.phone_change_ts[person], self.new_phone[person], person)
+
+    def email_at(self, person: np.ndarray, ts: np.ndarray) -> np.ndarray:
+        """The ref of the person's primary email at ts."""
+        return np.where(ts >= self.email_change_ts[person], self.new_email[person], 2 * person)
+
+    def has_account_at(self, person: np.ndarray, ts: np.ndarray) -> np.ndarray:
+        return self.has_user[person] & (ts >= self.account_ts[person])
 
 
 def build_population(n: int, window: Window, streams: Streams) -> Population:
@@ -396,8 +422,9 @@ def build_population(n: int, window: Window, streams: Streams) -> Population:
     )
     fav_category = rng.choice(len(CATEGORIES), n, p=_norm([c[1] for c in CATEGORIES]))
 
-    # emails: unique by construction (the number is a bijection of the person index)
-    num_space = 10 ** max(4, len(str(n)))
+    # emails: unique by construction (the number is a bijection of the person index; new
+    # addresses use indexes n.. of the same bijection, so they never repeat one)
+    num_space = 10 ** max(4, len(str(2 * n)))
     email_pattern = rng.integers(0, 5, n).astype(np.int8)
     domain_w = np.array([d[1] for d in EMAIL_DOMAINS], dtype=np.float64).T  # [country, dom]
     email_domain = choice_rows(rng, cdf_of(domain_w), country).astype(np.int16)
@@ -414,15 +441,17 @@ def build_population(n: int, window: Window, streams: Streams) -> Population:
     if sizes.sum() > n:
         sizes = sizes[:0]
     n_families = len(sizes)
-    fam_of_member, _ = expand(sizes)
+    fam_of_member, rank_in_family = expand(sizes)
     members = order[: len(fam_of_member)]
     family[members] = fam_of_member
     heads = members[np.cumsum(sizes) - sizes]
     head_of_member = heads[fam_of_member]
     for arr in (last, country, tz, lang):
         arr[members] = arr[head_of_member]
+    # members of one household have different first names (steps of 7 through the list)
     first_counts = np.array([len(x) for x in FIRST_NAMES])
-    first[members] = np.minimum(first[members], first_counts[lang[members]] - 1)
+    n_first = first_counts[lang[members]]
+    first[members] = (np.minimum(first[head_of_member], n_first - 1) + 7 * rank_in_family) % n_first
     family_last = last[heads]
     family_num = perm_range(np.arange(n_families), 10**6, streams.key("family_num"))
     family_domain = rng.integers(0, len(FAMILY_DOMAINS), n_families).astype(np.int8)
@@ -430,10 +459,32 @@ def build_population(n: int, window: Window, streams: Streams) -> Population:
 
     # phones: unique per person, shaped after the country (and zone, for NANP area codes)
     has_phone = (rng.random(n) < model.PHONE_SHARE) | (family >= 0)
-    phone_shape, phone_nsn = _phones(rng, country, tz, streams)
+    churn = _churn(streams, window, created, has_phone)
+    phone_changer = churn["phone_change_ts"] != NEVER
+    phone_shape, phone_nsn, new_nsn = _phones(rng, country, tz, streams, phone_changer)
+    changers = np.flatnonzero(phone_changer)
+    new_phone = np.full(n, -1, dtype=np.int64)
+    new_phone[changers] = n + np.arange(len(changers))
+    phone_nsn = np.concatenate([phone_nsn, new_nsn[changers]])
+    email_changers = np.flatnonzero(churn["email_change_ts"] != NEVER)
+    new_email = np.full(n, -1, dtype=np.int64)
+    new_email[email_changers] = 2 * n + np.arange(len(email_changers))
+    # a new address: a provider of the country (maybe the same one) and a number no other
+    # address uses
+    crng = streams("churn:email")
+    new_email_domain = choice_rows(crng, cdf_of(domain_w), country[email_changers]).astype(
+        np.int16
+    )
+    new_email_num = perm_range(n + email_changers, num_space, streams.key("email_num"))
 
     has_user = rng.random(n) < np.array(model.ACCOUNT_SHARE)[segment]
     user_num = perm_range(p, 2**40, streams.key("user_num"))
+    # accounts exist since the person did; a share registers inside the window instead,
+    # after checking out as a guest (persons known before the window only)
+    arng = streams("churn:account")
+    guest_first = has_user & (created < window.start) & (arng.random(n) < model.GUEST_FIRST_SHARE)
+    registered = window.start + arng.integers(10 * DAY, max(11 * DAY, (window.days - 5) * DAY), n)
+    account_ts = np.where(guest_first, registered, np.minimum(created, window.start))
 
     # cookies: 1-4 browsers per person; some browsers never see a login
     n_cookies = rng.choice([1, 2, 3, 4], n, p=[0.55, 0.28, 0.12, 0.05]).astype(np.int8)
@@ -505,6 +556,10 @@ def build_population(n: int, window: Window, streams: Streams) -> Population:
         email_pattern=email_pattern, email_domain=email_domain, email_num=email_num,
         has_work=has_work, work_domain=work_domain, work_num=work_num, family=family,
         has_phone=has_phone, phone_shape=phone_shape, phone_nsn=phone_nsn, has_user=has_user,
+        phone_change_ts=churn["phone_change_ts"], new_phone=new_phone,
+        email_change_ts=churn["email_change_ts"], new_email=new_email,
+        new_email_domain=new_email_domain, new_email_num=new_email_num,
+        crm_in_place=churn["crm_in_place"], crm_lag=churn["crm_lag"], account_ts=account_ts,
         user_num=user_num, n_cookies=n_cookies, cookie_start=cookie_start,
         cookie_person=cookie_person, cookie_num=cookie_num, cookie_logs_in=cookie_logs_in,
         n_devices=n_devices, device_start=device_start, device_person=device_person,
@@ -519,11 +574,25 @@ def build_population(n: int, window: Window, streams: Streams) -> Population:
     )  # fmt: skip
 
 
-def _phones(rng: np.random.Generator, country: np.ndarray, tz: np.ndarray, streams: Streams):
-    """A shape and a unique national significant number per person."""
+def _phones(
+    rng: np.random.Generator,
+    country: np.ndarray,
+    tz: np.ndarray,
+    streams: Streams,
+    changer: np.ndarray,
+):
+    """A shape and a unique national significant number per person, and a second number
+    of the same shape for each changer (new_nsn, 0 elsewhere): every number of a shape
+    comes from one bijection, originals at indexes [0, m), new ones after them."""
     n = len(country)
     shape = np.zeros(n, dtype=np.int8)
     nsn = np.zeros(n, dtype=np.int64)
+    new_nsn = np.zeros(n, dtype=np.int64)
+
+    def fill(members: np.ndarray, prefixes: tuple[str, ...], rest: int, key: int) -> None:
+        _fill(nsn, members, prefixes, rest, key)
+        _fill(new_nsn, members[changer[members]], prefixes, rest, key, offset=len(members))
+
     for s, (iso, _, prefixes, rest) in enumerate(PHONE_SHAPES):
         if s == SHAPE_GB_LANDLINE:
             continue
@@ -531,8 +600,7 @@ def _phones(rng: np.random.Generator, country: np.ndarray, tz: np.ndarray, strea
         if iso == "GB":  # a share of British numbers are London landlines
             landline = rng.random(len(members)) < 0.15
             shape[members[landline]] = SHAPE_GB_LANDLINE
-            _fill(
-                nsn,
+            fill(
                 members[landline],
                 PHONE_SHAPES[SHAPE_GB_LANDLINE][2],
                 rest,
@@ -541,27 +609,63 @@ def _phones(rng: np.random.Generator, country: np.ndarray, tz: np.ndarray, strea
             members = members[~landline]
         shape[members] = s
         if prefixes:
-            _fill(nsn, members, prefixes, rest, streams.key(f"phone:{s}"))
+            fill(members, prefixes, rest, streams.key(f"phone:{s}"))
             continue
         for z, areas in NANP_AREA_CODES.items():
             in_zone = members[tz[members] == z]
             if len(in_zone) == 0:
                 continue
             space = len(areas) * len(NANP_EXCHANGES) * 10_000
-            k = perm_range(np.arange(len(in_zone)), space, streams.key(f"phone:nanp:{z}"))
-            area = np.asarray(areas, dtype=np.int64)[k // (len(NANP_EXCHANGES) * 10_000)]
-            exchange = NANP_EXCHANGES[(k // 10_000) % len(NANP_EXCHANGES)]
-            nsn[in_zone] = area * 10_000_000 + exchange * 10_000 + k % 10_000
-    return shape, nsn
+            key = streams.key(f"phone:nanp:{z}")
+            for target, who, offset in (
+                (nsn, in_zone, 0),
+                (new_nsn, in_zone[changer[in_zone]], len(in_zone)),
+            ):
+                k = perm_range(np.arange(offset, offset + len(who)), space, key)
+                area = np.asarray(areas, dtype=np.int64)[k // (len(NANP_EXCHANGES) * 10_000)]
+                exchange = NANP_EXCHANGES[(k // 10_000) % len(NANP_EXCHANGES)]
+                target[who] = area * 10_000_000 + exchange * 10_000 + k % 10_000
+    return shape, nsn, new_nsn
 
 
 def _fill(
-    nsn: np.ndarray, members: np.ndarray, prefixes: tuple[str, ...], rest: int, key: int
+    nsn: np.ndarray,
+    members: np.ndarray,
+    prefixes: tuple[str, ...],
+    rest: int,
+    key: int,
+    offset: int = 0,
 ) -> None:
     space = len(prefixes) * 10**rest
-    k = perm_range(np.arange(len(members)), space, key)
+    k = perm_range(np.arange(offset, offset + len(members)), space, key)
     prefix = np.asarray([int(x) for x in prefixes], dtype=np.int64)[k // 10**rest]
     nsn[members] = prefix * 10**rest + k % 10**rest
+
+
+def _churn(
+    streams: Streams, window: Window, created: np.ndarray, has_phone: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Who changes phone or email (at most one of them, once), when, and how the CRM
+    learns of it (model.py); NEVER where nothing changes."""
+    rng = streams("churn")
+    n = len(created)
+    u = rng.random(n)
+    phone = has_phone & (u < model.PHONE_CHANGE_SHARE)
+    email = ~phone & (u >= 1 - model.EMAIL_CHANGE_SHARE)
+    in_window = rng.random(n) < model.CHANGE_IN_WINDOW_SHARE
+    when = np.where(
+        in_window,
+        window.start + rng.integers(0, window.days * DAY, n),
+        window.start - rng.integers(DAY, model.CHANGE_HISTORY_DAYS * DAY, n),
+    )
+    # a month after the person first appeared at the earliest, an hour before the end
+    changes = (phone | email) & (when >= created + 30 * DAY) & (when < window.end - HOUR)
+    return {
+        "phone_change_ts": np.where(changes & phone, when, NEVER),
+        "email_change_ts": np.where(changes & email, when, NEVER),
+        "crm_in_place": rng.random(n) < model.CRM_UPDATED_IN_PLACE_SHARE,
+        "crm_lag": rng.integers(0, model.CRM_LAG_DAYS * DAY, n),
+    }
 
 
 def _norm(weights) -> np.ndarray:

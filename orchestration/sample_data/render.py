@@ -129,7 +129,6 @@ class Renderer:
             "last": pop.last, "pattern": pop.email_pattern, "domain": pop.email_domain,
             "num": pop.email_num, "work_domain": pop.work_domain, "work_num": pop.work_num,
             "country": pop.country, "tz": pop.tz, "user_num": pop.user_num.astype(np.int64),
-            "shape": pop.phone_shape, "nsn": pop.phone_nsn,
         })  # fmt: skip
         con.register("persons_arrow", persons)
         cap = "upper({x}[1]) || {x}[2:]"
@@ -147,16 +146,21 @@ class Renderer:
             join names_arrow ln on ln.kind = 'last' and ln.lang = p.lang and ln.idx = p.last
             order by p.p
         """)
-        # emails: [0, 2N) personal (primary, work), then family, then junk
-        local = """case pattern when 0 then {f} || '.' || {l} || num
-                   when 1 then {f} || {l} || num when 2 then {f}[1] || {l} || num
-                   when 3 then {f} || '_' || {l} || num else {l} || '.' || {f} || num end"""
+        # emails: [0, 2N) personal (primary, work), new primary addresses, family, junk
+        local = """case pattern when 0 then {f} || '.' || {l} || {n}
+                   when 1 then {f} || {l} || {n} when 2 then {f}[1] || {l} || {n}
+                   when 3 then {f} || '_' || {l} || {n} else {l} || '.' || {f} || {n} end"""
         fam = pa.table({
             "f": np.arange(pop.n_families, dtype=np.int64), "num": pop.family_num,
             "domain": pop.family_domain, "pattern": pop.family_pattern,
             "lang": pop.lang[_family_heads(pop)], "last": pop.family_last,
         })  # fmt: skip
         con.register("families_arrow", fam)
+        changers = np.flatnonzero(pop.new_email >= 0)
+        con.register("new_emails_arrow", pa.table({
+            "ref": pop.new_email[changers], "p": changers, "num": pop.new_email_num,
+            "domain": pop.new_email_domain,
+        }))  # fmt: skip
         junk = pa.table({"j": np.arange(len(JUNK_EMAILS)), "value": list(JUNK_EMAILS)})
         con.register("junk_emails_arrow", junk)
         fam_start, junk_start, _ = pop.email_refs
@@ -164,14 +168,22 @@ class Renderer:
             create table emails as
             select *, sha256(lower) as sha from (
             select 2 * p as ref,
-                   ({local.format(f="fa", l="la")}) || '@' || dom as lower,
-                   ({local.format(f="fa_cap", l="la_cap")}) || '@' || upper(dom[1]) || dom[2:]
+                   ({local.format(f="fa", l="la", n="num")}) || '@' || dom as lower,
+                   ({local.format(f="fa_cap", l="la_cap", n="num")}) || '@' || upper(dom[1]) || dom[2:]
                        as display
             from persons
             union all
             select 2 * p + 1, fa[1] || '.' || la || work_num || '@' || work_dom,
                    upper(fa[1]) || '.' || la_cap || work_num || '@' || work_dom
             from persons
+            union all
+            select ref, ({local.format(f="fa", l="la", n="new_num")}) || '@' || new_dom,
+                   ({local.format(f="fa_cap", l="la_cap", n="new_num")}) || '@'
+                       || upper(new_dom[1]) || new_dom[2:]
+            from (select x.ref, x.num as new_num,
+                         {sql_list([d[0] for d in EMAIL_DOMAINS])}[x.domain + 1] as new_dom,
+                         p.pattern, p.fa, p.la, p.fa_cap, p.la_cap
+                  from new_emails_arrow x join persons p on p.p = x.p)
             union all
             select {fam_start} + f.f,
                    lower(case f.pattern when 0 then ln.ascii || 'family' || f.num
@@ -195,15 +207,22 @@ class Renderer:
                 f"when {s} then {_template_sql(templates[s][v])}" for s in range(len(templates))
             )
             variant_cols.append(f"case shape {cases} end as v{v}")
+        junk_start = pop.phone_junk_start
         junk_phones = " union all ".join(
-            f"select {n + j} as ref, " + ", ".join(f"'{val}' as v{v}"
+            f"select {junk_start + j} as ref, " + ", ".join(f"'{val}' as v{v}"
                                                    for v in range(len(PHONE_VARIANTS)))
             for j, val in enumerate(JUNK_PHONES)
         )  # fmt: skip
+        # one number per phone ref: the person's first, then the new numbers of changers
+        owner = np.concatenate([np.arange(n), np.flatnonzero(pop.new_phone >= 0)])
+        con.register("phones_arrow", pa.table({
+            "ref": np.arange(len(owner), dtype=np.int64), "shape": pop.phone_shape[owner],
+            "nsn": pop.phone_nsn,
+        }))  # fmt: skip
         con.execute(f"""
             create table phones as
-            select p as ref, {", ".join(variant_cols)}
-            from (select p, shape, nsn::varchar as nsn from persons)
+            select ref, {", ".join(variant_cols)}
+            from (select ref, shape, nsn::varchar as nsn from phones_arrow)
             union all {junk_phones}
         """)
         junk_users = " union all ".join(
@@ -266,6 +285,8 @@ class Renderer:
             "names_arrow",
             "persons_arrow",
             "families_arrow",
+            "new_emails_arrow",
+            "phones_arrow",
             "junk_emails_arrow",
             "cookies_arrow",
             "devices_arrow",
@@ -400,7 +421,7 @@ LOOKUPS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "order_items": (("product", ("product_id", "category")),),
     "products": (("product", ("product_id", "category", "product_name")),),
     "email_events": (("campaign", ("campaign_id",)), ("email", EMAIL)),
-    "sms_events": (("campaign", ("campaign_id",)), ("person", ("phone",))),
+    "sms_events": (("campaign", ("campaign_id",)), ("phone", ("phone",))),
     "push_events": (("campaign", ("campaign_id",)), ("device", ("device",))),
     "chat_events": (("anon", ("anon",)), ("user", ("user",)), ("email", EMAIL),
                     ("campaign", ("campaign_id",))),
@@ -531,7 +552,7 @@ def _sms() -> str:
     return f"""
         select {key_sql(hex_id("EV", "r.kid"))} as event_id,
                case when r.send >= 0 then {hex_id("SM", "r.msg")} end as message_id,
-               r.campaign_campaign_id as campaign_id, r.person_phone as phone,
+               r.campaign_campaign_id as campaign_id, r.phone_phone as phone,
                {enum_sql(SMS_EVENT_TYPES, "r.event")} as event_type,
                {lookup_sql(SMS_BODIES, "r.body")} as body, {ts_sql()} as occurred_at
         from r_arrow r

@@ -95,16 +95,18 @@ def person_email(
     rng: np.random.Generator,
     pop: Population,
     person: np.ndarray,
+    ts: np.ndarray,
     work_share: float = 0.15,
     family_share: float = 0.3,
 ) -> np.ndarray:
-    """The email a person types somewhere: primary, sometimes work or the family one."""
+    """The email a person types somewhere at ts: primary (the new one after a change),
+    sometimes work or the family one."""
     u = rng.random(len(person))
-    ref = 2 * person
+    ref = pop.email_at(person, ts)
     ref = np.where(pop.has_work[person] & (u < work_share), 2 * person + 1, ref)
     fam = pop.family[person]
     use_family = (fam >= 0) & (u > 1 - family_share)
-    return np.where(use_family, 2 * pop.n + fam, ref)
+    return np.where(use_family, pop.email_refs[0] + fam, ref)
 
 
 class Organic:
@@ -139,7 +141,7 @@ def organic(pop: Population, catalog: Catalog, window: Window, streams: Streams)
     device = np.where(in_app, device, -1)
     cookie = np.where(in_app, -1, cookie)
     safe_cookie = np.maximum(cookie, 0)
-    logged_in = pop.has_user[person] & np.where(
+    logged_in = pop.has_account_at(person, start) & np.where(
         in_app, rng.random(s) < 0.9, pop.cookie_logs_in[safe_cookie] & (rng.random(s) < 0.5)
     )
     n_pages = np.where(in_app, 0, 1 + rng.poisson(1.2, s))
@@ -195,7 +197,7 @@ def organic(pop: Population, catalog: Catalog, window: Window, streams: Streams)
     is_ident = wslot == 0
     login_email = is_ident & (rng.random(len(ws)) < 0.3)
     has_email = np.flatnonzero(is_form | login_email)
-    w["email"][has_email] = person_email(rng, pop, person[ws[has_email]])
+    w["email"][has_email] = person_email(rng, pop, person[ws[has_email]], w["ts"][has_email])
     w["email_variant"][has_email] = email_variant(rng, len(has_email))
     w["product"][:] = np.where(wslot >= 4, product[ws], -1)
     w["page"][:] = np.select(
@@ -252,16 +254,19 @@ def organic(pop: Population, catalog: Catalog, window: Window, streams: Streams)
 
 
 def _signup_rows(pop: Population, window: Window, streams: Streams) -> Frame:
-    """New sign-ups submit the sign-up form on their first browser (and log in)."""
+    """New sign-ups submit the sign-up form on their first browser (and log in); so do
+    the guest shoppers who register an account inside the window."""
     rng = streams("signups")
-    person = np.flatnonzero(pop.created_ts >= window.start)
+    signups = np.flatnonzero(pop.created_ts >= window.start)
+    registers = np.flatnonzero(pop.has_user & (pop.account_ts > window.start))
+    person = np.concatenate([signups, registers])
     n = len(person)
     form = web_frame(n)
     form["person"][:] = person
-    form["ts"][:] = pop.created_ts[person]
+    form["ts"][:] = np.concatenate([pop.created_ts[signups], pop.account_ts[registers]])
     form["event"][:] = WEB["form_submit"]
     form["anon"][:] = pop.cookie_start[person]
-    form["email"][:] = 2 * person
+    form["email"][:] = pop.email_at(person, form["ts"])
     form["email_variant"][:] = email_variant(rng, n)
     form["page"][:] = PAGE["signup"]
     ident = form.take(np.flatnonzero(pop.has_user[person]))
@@ -292,7 +297,7 @@ def _store_orders(pop: Population, catalog: Catalog, window: Window, streams: St
     # the shop tablet is used for a loyalty lookup in about half of the visits
     tablet = pop.n_devices_total + pop.home_tablet[person]
     o["device"][:] = np.where(rng.random(n) < 0.5, tablet, -1)
-    o["logged_in"][:] = pop.has_user[person] & (rng.random(n) < 0.45)
+    o["logged_in"][:] = pop.has_account_at(person, ts) & (rng.random(n) < 0.45)
     o["product"][:] = pick_products(rng, catalog, browse_category(rng, pop, person))
     return o
 

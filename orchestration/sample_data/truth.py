@@ -44,7 +44,7 @@ ID_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "orders": (("user", "user_id"), ("email", "email"), ("phone", "phone"),
                ("anon", "anonymous_id"), ("device", "device_id")),
     "email_events": (("email", "email"),),
-    "sms_events": (("person", "phone"),),
+    "sms_events": (("phone", "phone"),),
     "push_events": (("device", "device_id"),),
     "chat_events": (("anon", "anonymous_id"), ("user", "user_id"), ("email", "email")),
     "ad_events": (("email", "email_sha256"), ("anon", "anonymous_id")),
@@ -71,7 +71,7 @@ class RefSpaces:
                        T["device_id"]: (dev, tab)}  # fmt: skip
         self.junk = {
             T["email"]: (junk, total), T["email_sha256"]: (junk, total),
-            T["phone"]: (pop.n, pop.n + len(JUNK_PHONES)),
+            T["phone"]: (pop.phone_junk_start, pop.phone_junk_start + len(JUNK_PHONES)),
             T["user_id"]: (pop.n, pop.n + len(JUNK_USER_IDS)),
             T["anonymous_id"]: (pop.n_cookies_total,
                                 pop.n_cookies_total + len(JUNK_ANONYMOUS_IDS)),
@@ -259,7 +259,56 @@ def persons(pop: Population) -> pa.Table:
         cols[f"opted_out_{key}_at"] = ts(values)
     cols["complained_at"] = ts(pop.complaint_ts)
     cols["mailbox_dead_at"] = ts(pop.email_dead_ts)
+    cols |= {
+        "has_work_email": pop.has_work,
+        "phone_changed_at": ts(pop.phone_change_ts),
+        "email_changed_at": ts(pop.email_change_ts),
+        "account_created_at": ts(np.where(pop.has_user, pop.account_ts, NEVER)),
+    }
     return pa.table(cols)
+
+
+def changes(pop: Population, window: Window, renderer: Renderer) -> pa.Table:
+    """One row per identity change of a person: a new phone number or email address
+    (old and new value, when, and how the CRM showed it by the window's end) and an
+    account registered after guest checkouts."""
+    from orchestration.sample_data.people import PHONE_VARIANTS
+
+    ids = person_ids(pop.n)
+
+    def part(change, id_type, rows, old, new, changed_at, crm) -> pa.Table:
+        k = len(rows)
+        return pa.table({
+            "person_id": ids.take(pa.array(rows, type=pa.int64())),
+            "change": pa.array([change] * k, pa.string()),
+            "identifier_type": pa.array([id_type] * k, pa.string()),
+            "old_value": old if old is not None else pa.nulls(k, pa.string()),
+            "new_value": new,
+            "changed_at": pa.array(changed_at[rows] * 1_000_000, type=pa.timestamp("us")),
+            "crm": pa.array(crm, pa.string()) if crm is not None else pa.nulls(k, pa.string()),
+        })  # fmt: skip
+
+    def crm(rows: np.ndarray, changed_at: np.ndarray) -> list[str]:
+        learnt = changed_at[rows] + pop.crm_lag[rows] < window.end - 60
+        how = np.where(pop.crm_in_place[rows], "contact_edited", "contact_added")
+        return np.where(learnt, how, "not_yet").tolist()
+
+    def e164(refs: np.ndarray) -> pa.Array:
+        return renderer.take("phone", refs * len(PHONE_VARIANTS))
+
+    phone_p = np.flatnonzero(pop.phone_change_ts != NEVER)
+    email_p = np.flatnonzero(pop.email_change_ts != NEVER)
+    account_p = np.flatnonzero(pop.has_user & (pop.account_ts > window.start))
+    table = pa.concat_tables([
+        part("phone_changed", "phone", phone_p, e164(phone_p), e164(pop.new_phone[phone_p]),
+             pop.phone_change_ts, crm(phone_p, pop.phone_change_ts)),
+        part("email_changed", "email", email_p, renderer.take("email_lower", 2 * email_p),
+             renderer.take("email_lower", pop.new_email[email_p]), pop.email_change_ts,
+             crm(email_p, pop.email_change_ts)),
+        part("account_created", "user_id", account_p, None, renderer.take("user", account_p),
+             pop.account_ts, None),
+    ])  # fmt: skip
+    return table.sort_by([("person_id", "ascending"), ("changed_at", "ascending")])
 
 
 def messages(
@@ -435,6 +484,15 @@ it is what the capabilities are validated against.
   resolution is scored on the linkable, non-shared, non-junk rows (pairwise precision
   and recall of person_id); shared and junk values must come out flagged, not merged.
   `records`: how many raw rows carry the value for that person.
+- `identity_changes.parquet`: one row per identity change of a person: `phone_changed`
+  and `email_changed` (old_value, new_value normalized, changed_at; from then on every
+  source uses the new value and the old one stops; `crm` says how the CRM export shows
+  it: `contact_edited` in place (only the new value is visible), `contact_added` (a new
+  contact, the older one stale since the change) or `not_yet`), and `account_created`
+  (new_value = the user_id; the person's earlier orders were guest checkouts: email,
+  phone, cookie, no account). persons.parquet carries the same times
+  (phone_changed_at, email_changed_at, account_created_at) and has_work_email (a work
+  address beside the personal one).
 - `records.parquet`: one row per CRM contact, order and support ticket: (table,
   record_id, person_id); for orders also the touch that caused it (driver_channel,
   driver_campaign_id, driver_message_id; null = organic).

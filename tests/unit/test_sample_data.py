@@ -35,8 +35,8 @@ from orchestration.settings import DBT_PROJECT_DIR
 END = datetime(2026, 11, 1, tzinfo=UTC)
 DAYS = 30
 TRUTH_FILES = ("README.md", "persons.parquet", "identifiers.parquet", "records.parquet",
-               "messages.parquet", "channel_effects.json", "fatigue.json",
-               "expected_rejects.json")  # fmt: skip
+               "messages.parquet", "identity_changes.parquet", "channel_effects.json",
+               "fatigue.json", "expected_rejects.json")  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +60,7 @@ def db(sample: Path) -> duckdb.DuckDBPyConnection:
     con.execute("set TimeZone = 'UTC'")
     for table in TABLES:
         con.execute(f"create view {table} as select * from '{sample / table}.parquet'")
-    for name in ("persons", "identifiers", "records", "messages"):
+    for name in ("persons", "identifiers", "records", "messages", "identity_changes"):
         con.execute(
             f"create view truth_{name} as select * from '{sample / '_truth' / name}.parquet'"
         )
@@ -302,24 +302,26 @@ def test_every_identifier_in_the_data_is_in_the_truth(db) -> None:
 
 
 def test_phone_variants_parse_to_the_truth_e164(db) -> None:
-    """National and international spellings read back (with the row's country) to the
-    E.164 the truth holds for that contact's person."""
+    """National and international spellings read back (with the row's country) to an
+    E.164 the truth holds for that contact's person (a person who changed number has two)."""
     rows = db.execute("""
-        select c.phone, c.country, i.identifier_value
+        select c.phone, c.country, list(i.identifier_value)
         from crm_contacts c
         join truth_records r on r."table" = 'crm_contacts' and r.record_id = c.contact_id
         join truth_identifiers i on i.person_id = r.person_id and i.identifier_type = 'phone'
              and not i.is_junk
         where c.phone is not null and c.phone not in ('0000000000', '1234567890')
+        group by all
     """).fetchall()
     assert len(rows) > 300
+    assert any(len(numbers) == 2 for _, _, numbers in rows)  # changers are in the sample
     formats = set()
-    for phone, country, e164 in rows:
+    for phone, country, numbers in rows:
         if not country and phone.startswith("00"):  # written for dialling from Europe
             phone = "+" + phone[2:]
         parsed = phonenumbers.parse(phone, country or "US")
         assert phonenumbers.is_valid_number(parsed), phone
-        assert phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) == e164
+        assert phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) in numbers
         formats.add(phone[0] if phone[0] in "+0(" else "digit")
     assert formats >= {"+", "0", "("}  # international, 00/trunk-prefixed, (415) ...
 
@@ -370,13 +372,97 @@ def test_most_identifiers_are_linkable(db) -> None:
 
 
 def test_duplicate_crm_records_per_person(db) -> None:
+    """1-3 contacts per person, one more where a change of phone or email added one."""
     per_person = dict(
         db.execute("""
-        select n, count(*) from (select person_id, count(*) as n from truth_records
-        where "table" = 'crm_contacts' group by all) group by n
+        select n - (person_id in (select person_id from truth_identity_changes
+                                  where crm = 'contact_added'))::int, count(*)
+        from (select person_id, count(*) as n from truth_records
+              where "table" = 'crm_contacts' group by all)
+        group by all
     """).fetchall()
     )
     assert set(per_person) <= {1, 2, 3} and per_person.get(2, 0) > 0 and per_person.get(3, 0) > 0
+
+
+def _e164(raw: str | None, country: str | None) -> str | None:
+    if raw is None or raw in ("0000000000", "1234567890"):
+        return None
+    raw = raw.strip()
+    if raw.startswith("00"):
+        raw = "+" + raw[2:]
+    number = phonenumbers.parse(raw, country or "US")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def test_identity_changes_are_in_the_data(db) -> None:
+    """From a change on, every source uses the new phone or email and the old one stops
+    (orders may carry the old number for model.OLD_PHONE_HABIT_DAYS); a guest shopper has
+    no account before registering; the CRM shows the change as the truth says."""
+    changes = db.execute("""
+        select change, crm, count(*) from truth_identity_changes group by all
+    """).fetchall()
+    kinds = {(change, crm) for change, crm, _ in changes}
+    assert {("phone_changed", "contact_edited"), ("phone_changed", "contact_added"),
+            ("email_changed", "contact_edited"), ("email_changed", "contact_added"),
+            ("account_created", None)} <= kinds  # fmt: skip
+    # orders and sends of changers, by the person the truth gives each row
+    order_rows = db.execute("""
+        select c.change, c.old_value, c.new_value, epoch(c.changed_at), o.email, o.phone,
+               o.user_id, epoch(o.ordered_at::timestamptz), p.country
+        from orders o
+        join truth_records r on r."table" = 'orders' and r.record_id = o.order_id
+        join truth_identity_changes c using (person_id)
+        join truth_persons p using (person_id)
+    """).fetchall()
+    habit = model.OLD_PHONE_HABIT_DAYS * 86_400
+    seen = {"old_before": 0, "new_after": 0, "guest_before": 0}
+    for change, old, new, changed_at, email, phone, user_id, at, country in order_rows:
+        if change == "email_changed" and email is not None:
+            email = email.strip().lower()
+            assert not (email == old and at >= changed_at), (old, at, changed_at)
+            assert not (email == new and at < changed_at), (new, at, changed_at)
+            seen["old_before"] += email == old
+            seen["new_after"] += email == new
+        elif change == "phone_changed":
+            number = _e164(phone, country if country == "US" else None)
+            assert not (number == old and at >= changed_at + habit), (old, at, changed_at)
+            assert not (number == new and at < changed_at), (new, at, changed_at)
+        elif change == "account_created":
+            assert not (user_id == new and at < changed_at), (new, at, changed_at)
+            seen["guest_before"] += user_id is None and at < changed_at
+    assert all(seen.values()), seen  # each case occurs in the sample
+    # texts follow the number in use when they were sent
+    sms = db.execute("""
+        select c.old_value, c.new_value, epoch(c.changed_at), s.phone,
+               epoch(s.occurred_at::timestamptz)
+        from sms_events s
+        join truth_identifiers i on i.identifier_type = 'phone'
+        join truth_identity_changes c on c.person_id = i.person_id and c.change = 'phone_changed'
+        where s.event_type = 'sent' and s.phone = i.identifier_value
+    """).fetchall()
+    assert len(sms) > 20
+    for old, new, changed_at, phone, at in sms:
+        assert (phone == new) == (at >= changed_at), (phone, old, new, at, changed_at)
+    # the CRM: an edited contact shows only the new value, an added one came after the change
+    crm = db.execute("""
+        select c.change, c.crm, c.old_value, c.new_value, epoch(c.changed_at),
+               lower(trim(k.email)), k.phone, k.country,
+               epoch(k.created_at::timestamptz), epoch(k.updated_at::timestamptz)
+        from crm_contacts k
+        join truth_records r on r."table" = 'crm_contacts' and r.record_id = k.contact_id
+        join truth_identity_changes c using (person_id)
+        where c.change <> 'account_created'
+    """).fetchall()
+    shows_new = set()
+    for change, how, old, new, changed_at, email, phone, country, created, updated in crm:
+        value = email if change == "email_changed" else _e164(phone, country)
+        if value == old:  # a contact that still shows the old value went stale before it
+            assert updated < changed_at, (how, old, updated, changed_at)
+        if value == new:
+            shows_new.add((how, new))
+            assert updated >= changed_at
+    assert {how for how, _ in shows_new} == {"contact_edited", "contact_added"}
 
 
 # ---------------------------------------------------------------------------------------

@@ -88,10 +88,13 @@ settings as (
         {{ dbt.hash(dbt.listagg(
             dbt.concat([
                 "'rule'", "'|'", 'identifier_type', "'|'", "cast(priority as " ~ dbt.type_string() ~ ")",
-                "'|'", "coalesce(counted_by, '')", "'|'", "coalesce(cast(max_linked as " ~ dbt.type_string() ~ "), '')",
+                "'|'", "coalesce(counted_by, '')",
+                "'|'", "coalesce(cast(max_at_once as " ~ dbt.type_string() ~ "), '')",
+                "'|'", "coalesce(cast(max_over_time as " ~ dbt.type_string() ~ "), '')",
+                "'|'", "coalesce(cast(handover_days as " ~ dbt.type_string() ~ "), '')",
             ]),
             "';'",
-            'order by identifier_type',
+            'order by identifier_type, counted_by',
         )) }} as rules_checksum
     from rules
 

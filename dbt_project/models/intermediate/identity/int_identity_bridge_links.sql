@@ -95,7 +95,8 @@ component_sizes as (
 
 ),
 
--- a cluster holding a limited type and more values of a counted type than its limit
+-- a cluster holding a limited type and more values of a counted type than may be in use
+-- at once (int_identity_bridges judges whether they were)
 violating_components as (
 
     select distinct subject.component_id
@@ -106,7 +107,7 @@ violating_components as (
         on
             subject.component_id = counted.component_id
             and limits.counted_type = counted.identifier_type
-    where counted.node_count > limits.max_linked
+    where counted.node_count > limits.max_at_once
 
 ),
 

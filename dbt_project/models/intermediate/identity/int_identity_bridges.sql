@@ -1,9 +1,13 @@
 -- One row per candidate bridge (int_identity_bridge_links): whether the identifier is
 -- shared because it alone would link several customers. Take it out of its suspect
 -- cluster (int_identity_bridge_edges): the cluster falls into parts. It is a bridge when
---   1. the parts holding the identifiers seen with it on its own links together hold
---      more values of a type it is limited on (identity_rules) than the limit, and more
---      than any one of those parts alone: it is what would put them together; and
+--   1. the parts holding the identifiers seen with it on its own links break a limit of
+--      its type (identity_rules) together, and no one of them does alone: they hold more
+--      values of a counted type than max_over_time, more than the largest part alone;
+--      or more than max_at_once of them hold such values in use at one time (a part is
+--      in use from its values' first use to their last, chorus_values_at_once), so a
+--      person who changed number, split by the candidate into the customer of the old
+--      number and the customer of the new one, is not two customers; and
 --   2. on its own links it was seen with values of its counted types in at least two
 --      of those parts: it met both customers itself, rather than lying on the path
 --      between them (a person's own email next to a shop tablet is not blamed for
@@ -38,6 +42,12 @@ bridge_edges as (
 limits as (
 
     select * from {{ ref('int_identity_limits') }}
+
+),
+
+identifiers as (
+
+    select * from {{ ref('int_identity_identifiers') }}
 
 ),
 
@@ -196,7 +206,8 @@ linked_values as (
     select
         candidates.node_id,
         limits.counted_type,
-        limits.max_linked,
+        limits.max_at_once,
+        limits.max_over_time,
         sum(part_type_counts.value_count) as linked_values,
         max(part_type_counts.value_count) as largest_part_values
     from candidates
@@ -206,7 +217,64 @@ linked_values as (
         on
             candidates.node_id = part_type_counts.candidate_node_id
             and limits.counted_type = part_type_counts.identifier_type
-    group by 1, 2, 3
+    group by 1, 2, 3, 4
+
+),
+
+-- when each touched part was in use, per counted type: from the first use of its values
+-- of that type to the last
+part_activity as (
+
+    select
+        node_parts.candidate_node_id as node_id,
+        node_types.identifier_type as counted_type,
+        node_parts.part_id,
+        limits.handover_days,
+        min(identifiers.first_active_at) as first_active_at,
+        max(identifiers.last_seen_at) as last_active_at
+    from node_parts
+    inner join touched_parts
+        on
+            node_parts.candidate_node_id = touched_parts.candidate_node_id
+            and node_parts.part_id = touched_parts.part_id
+    inner join node_types
+        on node_parts.node_id = node_types.node_id
+    inner join candidates
+        on node_parts.candidate_node_id = candidates.node_id
+    inner join limits
+        on
+            candidates.identifier_type = limits.identifier_type
+            and node_types.identifier_type = limits.counted_type
+    inner join identifiers
+        on node_parts.node_id = identifiers.node_id
+    group by 1, 2, 3, 4
+
+),
+
+parts_at_once as (
+
+    {{ chorus_values_at_once('part_activity', ['node_id', 'counted_type']) }}
+
+),
+
+-- a breach of the over-time bound must be more than the largest part holds alone
+limit_checks as (
+
+    select
+        linked_values.node_id,
+        linked_values.counted_type,
+        linked_values.max_at_once,
+        linked_values.max_over_time,
+        {{ chorus_limit_breach_columns(
+            'case when linked_values.linked_values > linked_values.largest_part_values'
+            ~ ' then linked_values.linked_values else 0 end',
+            'parts_at_once.values_at_once',
+        ) }}
+    from linked_values
+    left join parts_at_once
+        on
+            linked_values.node_id = parts_at_once.node_id
+            and linked_values.counted_type = parts_at_once.counted_type
 
 ),
 
@@ -215,10 +283,8 @@ over_limit as (
     select
         node_id,
         {{ chorus_limit_breaches('links customers holding ') }} as bridge_reason
-    from linked_values
-    where
-        linked_values > max_linked
-        and linked_values > largest_part_values
+    from limit_checks
+    where breach_values is not null
     group by 1
 
 ),

@@ -1,14 +1,31 @@
 -- One row per normalized identifier (identifier_type, identifier_value) seen in any
--- source: when and how often it was seen, whether it is junk (identity_blocklist) or
--- shared (identity_rules: seen on its own records with more distinct values of a
--- counted type than the limit allows), and its node_id in the identity graph
--- (chorus_node_id, a hash of type and value).
+-- source: when and how often it was seen, when it was in use, whether it is junk
+-- (identity_blocklist) or shared (identity_rules, below), and its node_id in the
+-- identity graph (chorus_node_id, a hash of type and value).
 -- A hashed email (email_sha256) is junk or shared when the email it hashes is.
 -- int_identity_bridges adds the shared values this record-level count cannot see.
 --
+-- Shared (docs/DECISIONS.md "Limits that understand time"): for each limit of its type,
+-- the distinct non-junk values of the counted type seen on the value's own records.
+--   more than max_over_time                        shared ("seen with 4 phone values
+--                                                  over time (limit 3)");
+--   more than max_at_once, no more than max_over_time
+--                                                  shared only if more than max_at_once
+--                                                  of them were in use at one time
+--                                                  (chorus_values_at_once): a household
+--                                                  email meets two phones in use, a
+--                                                  person who changed number meets the old
+--                                                  one, then the new one.
+-- A value is in use from first_active_at to last_seen_at: from its first sighting, except
+-- that a CRM contact shows its values as of its last update (the export does not say
+-- since when a number was on it), so a contact edited to a new number does not make
+-- the new number look as old as the contact.
+--
 -- Batched (macros/identity/chorus_identity_batch.sql): an incremental batch recomputes
 -- the identifiers on the records it changed (and the email or hash each one pairs
--- with), from all their records; an identifier left on no record is deleted.
+-- with), from all their records, and the values judged by time that share a record
+-- with one of those (their counted values' use may have moved); an identifier left on
+-- no record is deleted.
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
@@ -21,6 +38,7 @@
 
 {% set batch = chorus_identity_batch() %}
 {% set records_region = chorus_identity_region_relation(ref('int_identity_records')) %}
+{% set record_identifiers_relation = ref('int_identity_record_identifiers') %}
 {% set region = chorus_identity_region(
     "with changed as (" ~ chorus_identity_unpivot(records_region, ['record_id']) ~ "),"
     ~ " partners as ("
@@ -29,8 +47,20 @@
     ~ " union all"
     ~ " select stored.node_id from " ~ this ~ " as stored"
     ~ " where stored.identifier_type = 'email' and stored.email_sha256 in"
-    ~ " (select identifier_value from changed where identifier_type = 'email_sha256'))"
+    ~ " (select identifier_value from changed where identifier_type = 'email_sha256')),"
+    ~ " timed_counted as ("
+    ~ " select node_id from changed where identifier_type in ("
+    ~ " select counted_type from " ~ ref('int_identity_limits')
+    ~ " where max_over_time > max_at_once)),"
+    ~ " judged as ("
+    ~ " select co_located.node_id from " ~ record_identifiers_relation ~ " as co_located"
+    ~ " inner join " ~ this ~ " as stored"
+    ~ " on co_located.node_id = stored.node_id and stored.is_judged_by_time"
+    ~ " where co_located.record_id in ("
+    ~ " select record_id from " ~ record_identifiers_relation
+    ~ " where node_id in (select node_id from timed_counted)))"
     ~ " select node_id from changed union select node_id from partners"
+    ~ " union select node_id from judged"
 ) %}
 
 -- Regex junk patterns: with the pattern in a column, DuckDB compiles the expression for
@@ -74,7 +104,7 @@ records as (
 record_values as (
 
     {{ chorus_identity_unpivot(
-        'records', ['record_id', 'first_seen_at', 'last_seen_at', 'row_count']
+        'records', ['record_id', 'source_system', 'first_seen_at', 'last_seen_at', 'row_count']
     ) }}
 
 ),
@@ -104,6 +134,9 @@ observed as (
         identifier_type,
         identifier_value,
         min(first_seen_at) as first_seen_at,
+        -- in use since: a CRM contact shows its values as of its last update
+        min(case when source_system = 'crm' then last_seen_at else first_seen_at end)
+            as first_active_at,
         max(last_seen_at) as last_seen_at,
         sum(row_count) as occurrences,
         count(*) as record_count
@@ -275,15 +308,16 @@ known_junk as (
 
 ),
 
--- for each limited value: distinct non-junk values of each counted type on its records,
--- by node_id (integers joined and counted, not strings)
-linked_counts as (
+-- for each limited value: the distinct non-junk values of each counted type on its
+-- records, by node_id (integers joined and counted, not strings), and the distinct
+-- first names of its CRM contacts (a trait: hashed like a node, never one)
+linked as (
 
-    select
+    select distinct
         subject.node_id,
+        subject.identifier_type,
         limits.counted_type,
-        limits.max_linked,
-        count(distinct counted.node_id) as linked_values
+        counted.node_id as counted_node_id
     from region_nodes as subject
     inner join limits
         on subject.identifier_type = limits.identifier_type
@@ -294,7 +328,99 @@ linked_counts as (
     left join known_junk
         on counted.node_id = known_junk.node_id
     where known_junk.node_id is null
-    group by 1, 2, 3
+    union
+    select
+        subject.node_id,
+        subject.identifier_type,
+        limits.counted_type,
+        {{ chorus_node_id("'first_name'", 'named.first_name') }} as counted_node_id
+    from region_nodes as subject
+    inner join limits
+        on
+            subject.identifier_type = limits.identifier_type
+            and limits.counted_type = 'first_name'
+    inner join records as named
+        on subject.record_id = named.record_id
+    where named.first_name is not null
+
+),
+
+linked_counts as (
+
+    select
+        linked.node_id,
+        linked.counted_type,
+        limits.max_at_once,
+        limits.max_over_time,
+        count(*) as linked_values
+    from linked
+    inner join limits
+        on
+            linked.identifier_type = limits.identifier_type
+            and linked.counted_type = limits.counted_type
+    group by 1, 2, 3, 4
+
+),
+
+-- the counted values of a limit judged by time (more than may be in use at once, no
+-- more than may be seen over time), with when each was in use: as recomputed here, or
+-- as stored for one this batch did not recompute (its records did not change)
+timed_values as (
+
+    select
+        linked.node_id,
+        linked.counted_type,
+        linked.counted_node_id,
+        limits.handover_days,
+        {% if region is not none -%}
+            coalesce(fresh.first_active_at, stored.first_active_at) as first_active_at,
+            coalesce(fresh.last_seen_at, stored.last_seen_at) as last_active_at
+        {%- else -%}
+            fresh.first_active_at,
+            fresh.last_seen_at as last_active_at
+        {%- endif %}
+    from linked
+    inner join linked_counts
+        on
+            linked.node_id = linked_counts.node_id
+            and linked.counted_type = linked_counts.counted_type
+    inner join limits
+        on
+            linked.identifier_type = limits.identifier_type
+            and linked.counted_type = limits.counted_type
+    left join observed as fresh
+        on linked.counted_node_id = fresh.node_id
+    {% if region is not none -%}
+        left join {{ this }} as stored
+            on linked.counted_node_id = stored.node_id
+    {%- endif %}
+    where
+        linked_counts.linked_values > linked_counts.max_at_once
+        and linked_counts.linked_values <= linked_counts.max_over_time
+
+),
+
+at_once as (
+
+    {{ chorus_values_at_once('timed_values', ['node_id', 'counted_type']) }}
+
+),
+
+limit_checks as (
+
+    select
+        linked_counts.node_id,
+        linked_counts.counted_type,
+        linked_counts.linked_values,
+        linked_counts.max_at_once,
+        linked_counts.max_over_time,
+        at_once.values_at_once,
+        {{ chorus_limit_breach_columns('linked_counts.linked_values', 'at_once.values_at_once') }}
+    from linked_counts
+    left join at_once
+        on
+            linked_counts.node_id = at_once.node_id
+            and linked_counts.counted_type = at_once.counted_type
 
 ),
 
@@ -303,9 +429,18 @@ over_limit as (
     select
         node_id,
         {{ chorus_limit_breaches('seen with ') }} as shared_reason
-    from linked_counts
-    where linked_values > max_linked
+    from limit_checks
+    where breach_values is not null
     group by 1
+
+),
+
+-- values whose verdict depended on when their counted values were in use
+judged_by_time as (
+
+    select distinct node_id
+    from limit_checks
+    where values_at_once is not null
 
 ),
 
@@ -316,6 +451,7 @@ flagged as (
         observed.identifier_type,
         observed.identifier_value,
         observed.first_seen_at,
+        observed.first_active_at,
         observed.last_seen_at,
         observed.occurrences,
         observed.record_count,
@@ -324,12 +460,15 @@ flagged as (
                 then {{ chorus_sha256('observed.identifier_value') }}
         end as email_sha256,
         junk.junk_reason,
-        case when junk.junk_reason is null then over_limit.shared_reason end as shared_reason
+        case when junk.junk_reason is null then over_limit.shared_reason end as shared_reason,
+        judged_by_time.node_id is not null as is_judged_by_time
     from observed
     left join junk
         on observed.node_id = junk.node_id
     left join over_limit
         on observed.node_id = over_limit.node_id
+    left join judged_by_time
+        on observed.node_id = judged_by_time.node_id
 
 ),
 
@@ -341,10 +480,12 @@ inherited as (
         flagged.identifier_type,
         flagged.identifier_value,
         flagged.first_seen_at,
+        flagged.first_active_at,
         flagged.last_seen_at,
         flagged.occurrences,
         flagged.record_count,
         flagged.email_sha256,
+        flagged.is_judged_by_time,
         coalesce(
             flagged.junk_reason,
             case when hashed.junk_reason is not null then 'hash of a junk email' end
@@ -385,6 +526,7 @@ final as (
         flags.identifier_value,
         priorities.priority,
         flags.first_seen_at,
+        flags.first_active_at,
         flags.last_seen_at,
         flags.occurrences,
         flags.record_count,
@@ -393,6 +535,7 @@ final as (
         flags.junk_reason,
         flags.is_shared,
         flags.shared_reason,
+        flags.is_judged_by_time,
         {% if region is not none -%}
             case
                 when

@@ -1,6 +1,6 @@
 -- One row per (identifier type, counted type): the identity_rules seed's limits with the
 -- '|'-separated counted_by list split into rows. When several limits of a type count
--- the same type, the strictest wins.
+-- the same type, the strictest of each bound wins.
 with
 
 rules as (
@@ -9,9 +9,10 @@ rules as (
 
 ),
 
+-- what a limit may count: identifier types and traits (chorus_identity_traits)
 known_types as (
 
-    {% for identifier_type in chorus_identity_types() -%}
+    {% for identifier_type in chorus_identity_types() + chorus_identity_traits() -%}
         select '{{ identifier_type }}' as identifier_type
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -23,7 +24,9 @@ split as (
     select
         rules.identifier_type,
         known_types.identifier_type as counted_type,
-        rules.max_linked
+        rules.max_at_once,
+        rules.max_over_time,
+        rules.handover_days
     from rules
     inner join known_types
         on
@@ -38,7 +41,9 @@ final as (
     select
         identifier_type,
         counted_type,
-        min(max_linked) as max_linked
+        min(max_at_once) as max_at_once,
+        min(max_over_time) as max_over_time,
+        min(handover_days) as handover_days
     from split
     group by 1, 2
 

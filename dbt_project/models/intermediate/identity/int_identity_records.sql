@@ -129,11 +129,13 @@ crm_records as (
         {{ null_string }} as device_id,
         {{ null_string }} as anonymous_id,
         {{ null_string }} as email_sha256,
+        -- the contact's first name (lower-cased): a trait identity_rules may count, not a link
+        lower(first_name) as first_name,
         min(created_at) as first_seen_at,
         max(updated_at) as last_seen_at,
         count(*) as row_count
     from crm_contacts
-    group by 2, 4, 5
+    group by 2, 4, 5, 9
 
 ),
 
@@ -149,6 +151,7 @@ web_records as (
         {{ null_string }} as device_id,
         anonymous_id,
         {{ null_string }} as email_sha256,
+        {{ null_string }} as first_name,
         min(occurred_at) as first_seen_at,
         max(occurred_at) as last_seen_at,
         count(*) as row_count
@@ -168,6 +171,7 @@ app_records as (
         device_id,
         {{ null_string }} as anonymous_id,
         {{ null_string }} as email_sha256,
+        {{ null_string }} as first_name,
         min(occurred_at) as first_seen_at,
         max(occurred_at) as last_seen_at,
         count(*) as row_count
@@ -187,6 +191,7 @@ shop_records as (
         device_id,
         anonymous_id,
         {{ null_string }} as email_sha256,
+        {{ null_string }} as first_name,
         min(ordered_at) as first_seen_at,
         max(ordered_at) as last_seen_at,
         count(*) as row_count
@@ -206,6 +211,7 @@ chat_records as (
         {{ null_string }} as device_id,
         anonymous_id,
         {{ null_string }} as email_sha256,
+        {{ null_string }} as first_name,
         min(occurred_at) as first_seen_at,
         max(occurred_at) as last_seen_at,
         count(*) as row_count
@@ -225,6 +231,7 @@ support_records as (
         {{ null_string }} as device_id,
         {{ null_string }} as anonymous_id,
         {{ null_string }} as email_sha256,
+        {{ null_string }} as first_name,
         min(opened_at) as first_seen_at,
         max(opened_at) as last_seen_at,
         count(*) as row_count
@@ -244,6 +251,7 @@ consent_records as (
         device_id,
         {{ null_string }} as anonymous_id,
         {{ null_string }} as email_sha256,
+        {{ null_string }} as first_name,
         min(occurred_at) as first_seen_at,
         max(occurred_at) as last_seen_at,
         count(*) as row_count
@@ -264,6 +272,7 @@ email_records as (
         {{ null_string }} as device_id,
         {{ null_string }} as anonymous_id,
         {{ null_string }} as email_sha256,
+        {{ null_string }} as first_name,
         min(occurred_at) as first_seen_at,
         max(occurred_at) as last_seen_at,
         count(*) as row_count
@@ -283,6 +292,7 @@ sms_records as (
         {{ null_string }} as device_id,
         {{ null_string }} as anonymous_id,
         {{ null_string }} as email_sha256,
+        {{ null_string }} as first_name,
         min(occurred_at) as first_seen_at,
         max(occurred_at) as last_seen_at,
         count(*) as row_count
@@ -302,6 +312,7 @@ push_records as (
         device_id,
         {{ null_string }} as anonymous_id,
         {{ null_string }} as email_sha256,
+        {{ null_string }} as first_name,
         min(occurred_at) as first_seen_at,
         max(occurred_at) as last_seen_at,
         count(*) as row_count
@@ -322,6 +333,7 @@ ads_records as (
         {{ null_string }} as device_id,
         anonymous_id,
         email_sha256,
+        {{ null_string }} as first_name,
         min(occurred_at) as first_seen_at,
         max(occurred_at) as last_seen_at,
         count(*) as row_count
@@ -368,6 +380,7 @@ final as (
         device_id,
         anonymous_id,
         email_sha256,
+        first_name,
         first_seen_at,
         last_seen_at,
         row_count
@@ -434,6 +447,10 @@ combined as (
         coalesce(evidence.device_id, in_scope.device_id) as device_id,
         coalesce(evidence.anonymous_id, in_scope.anonymous_id) as anonymous_id,
         coalesce(evidence.email_sha256, in_scope.email_sha256) as email_sha256,
+        -- not part of the key: a contact's name may change in place
+        case
+            when evidence.record_id is not null then evidence.first_name else in_scope.first_name
+        end as first_name,
         case
             when {{ adds_rows }} then least(evidence.first_seen_at, in_scope.first_seen_at)
             else coalesce(evidence.first_seen_at, in_scope.first_seen_at)
@@ -449,7 +466,8 @@ combined as (
         coalesce(in_scope.first_batch_id, {{ batch['batch_id'] }}) as first_batch_id,
         in_scope.first_seen_at as stored_first_seen_at,
         in_scope.last_seen_at as stored_last_seen_at,
-        in_scope.row_count as stored_row_count
+        in_scope.row_count as stored_row_count,
+        in_scope.first_name as stored_first_name
     from evidence
     full outer join in_scope
         on evidence.record_id = in_scope.record_id
@@ -468,6 +486,7 @@ select
     device_id,
     anonymous_id,
     email_sha256,
+    first_name,
     first_seen_at,
     last_seen_at,
     row_count,
@@ -478,6 +497,7 @@ where
     or first_seen_at <> stored_first_seen_at
     or last_seen_at <> stored_last_seen_at
     or row_count <> stored_row_count
+    or coalesce(first_name, '') <> coalesce(stored_first_name, '')
 {% endset %}
 
 {% set region = chorus_identity_region(region_sql) %}
@@ -495,6 +515,7 @@ where
         device_id,
         anonymous_id,
         email_sha256,
+        first_name,
         first_seen_at,
         last_seen_at,
         row_count,
@@ -515,6 +536,7 @@ where
         device_id,
         anonymous_id,
         email_sha256,
+        first_name,
         first_seen_at,
         last_seen_at,
         row_count,
