@@ -6,7 +6,10 @@ bring (macros/identity/chorus_identity_batch.sql):
 - a late row: loaded after the previous batch, dated before its as_of;
 - a CRM contact replaced by the loader with a new email (its old record disappears);
 - a shop tablet seen with new accounts (it becomes shared: its edges go, clusters split);
-- a login that joins two customers (a merge: the older id survives).
+- a login that joins two customers (a merge: the older id survives);
+- a text to the old number of a person who changed number, sent after the new one came
+  into use: the two numbers were in use at once, so the email seen with both becomes
+  shared, although the text's record holds only the phone (values judged by time).
 
 And the batch log decides the mode: as_of moving back makes a full batch, and a batched
 model cannot be built twice in one batch.
@@ -29,17 +32,22 @@ from orchestration.settings import connect
 pytestmark = pytest.mark.slow
 
 SIZE = {"customers": 1_500, "days": 45, "seed": 7}
+CHANGED = {
+    "email": "casey.changed.batchtest@fastmail.com",
+    "old_phone": "+12025550123",
+    "new_phone": "+12025550188",
+}
 IDENTITY = ("+customer_identifiers", "identity_merges")
 # every identity table, and the columns a full and an incremental build must agree on
 # (batch numbers and convergence rounds differ by design)
 COMPARED = {
     "intermediate.int_identity_records": "record_id, source_system, contact_id, user_id,"
-    " email, phone, device_id, anonymous_id, email_sha256, first_seen_at, last_seen_at,"
-    " row_count",
+    " email, phone, device_id, anonymous_id, email_sha256, first_name, first_seen_at,"
+    " last_seen_at, row_count",
     "intermediate.int_identity_record_identifiers": "record_id, identifier_type, node_id",
     "intermediate.int_identity_identifiers": "node_id, identifier_type, identifier_value,"
-    " priority, first_seen_at, last_seen_at, occurrences, record_count, email_sha256, is_junk,"
-    " junk_reason, is_shared, shared_reason",
+    " priority, first_seen_at, first_active_at, last_seen_at, occurrences, record_count,"
+    " email_sha256, is_junk, junk_reason, is_shared, shared_reason, is_judged_by_time",
     "intermediate.int_identity_edges": "node_id_a, node_id_b",
     "intermediate.int_identity_components": "node_id, component_id",
     "intermediate.int_identity_bridge_links": "link_source, link_id, node_id, component_id,"
@@ -106,6 +114,40 @@ def batches(tmp_path_factory) -> SimpleNamespace:
     load_directory(data, db_path=db)
     (latest,) = query(db, "select max(occurred_at) from raw.web_events")[0]
     first_as_of, as_of = latest - timedelta(days=2), latest
+    # a person who changed number: orders with the old one two months ago, the CRM
+    # contact edited to the new one three weeks ago
+    load_rows(
+        db,
+        work / "orders_changed",
+        "orders",
+        [
+            {
+                "order_id": "ORD-batch-test-old-number",
+                "email": CHANGED["email"],
+                "phone": CHANGED["old_phone"],
+                "status": "completed",
+                "currency": "USD",
+                "order_total": "20.00",
+                "sales_channel": "web",
+                "ordered_at": first_as_of - timedelta(days=60),
+            }
+        ],
+    )
+    load_rows(
+        db,
+        work / "crm_changed",
+        "crm_contacts",
+        [
+            {
+                "contact_id": "003BATCHTEST01",
+                "email": CHANGED["email"],
+                "phone": CHANGED["new_phone"],
+                "first_name": "Casey",
+                "created_at": first_as_of - timedelta(days=400),
+                "updated_at": first_as_of - timedelta(days=21),
+            }
+        ],
+    )
     outcome = dbt(db, work, first_as_of, "seed")
     assert outcome.success, outcome.failures or outcome.exception
     build(db, work, first_as_of)
@@ -188,6 +230,23 @@ def batches(tmp_path_factory) -> SimpleNamespace:
         ],
     )
 
+    # a person who changed number (their email is judged by time): a text to the old
+    # number, long after the new one came into use; the email's own records do not change
+    load_rows(
+        db,
+        work / "sms",
+        "sms_events",
+        [
+            {
+                "event_id": "sms-batch-test-old-number",
+                "message_id": "SM-batch-test",
+                "phone": CHANGED["old_phone"],
+                "event_type": "sent",
+                "occurred_at": as_of - timedelta(hours=1),
+            }
+        ],
+    )
+
     full = work / "full.duckdb"
     shutil.copy(db, full)
     build(db, work, as_of)
@@ -253,6 +312,19 @@ def test_the_changes_took_effect(batches):
         f" where identifier_type = 'device_id' and identifier_value = '{batches.device}'",
     )
     assert is_shared
+    # the person who changed number was one customer; the old number in use again means
+    # their email met two numbers at once: shared now
+    assert batches.before[f"email:{CHANGED['email']}"] is not None
+    assert (
+        batches.before[f"phone:{CHANGED['old_phone']}"]
+        == batches.before[f"phone:{CHANGED['new_phone']}"]
+    )
+    ((is_shared, reason),) = query(
+        batches.db,
+        "select is_shared, flag_reason from marts.customer_identifiers"
+        f" where identifier_type = 'email' and identifier_value = '{CHANGED['email']}'",
+    )
+    assert is_shared and reason == "seen with 2 phone values at once (limit 1)", reason
     # the late login merged two customers into one, and identity_merges says so
     assert after[f"email:{batches.email}"] == after[f"user_id:{batches.user_id}"]
     merged = query(
