@@ -6,28 +6,18 @@ Every long step shows progress; every failure says what to do next and exits non
 
 from __future__ import annotations
 
-import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
 from orchestration import settings
+from orchestration.commands import identity
+from orchestration.commands.common import AsOf, DbPath, console, fail, progress_bar
 
 app = typer.Typer(
     help="Chorus: one decision layer for email, SMS, push, chat and paid media.",
@@ -35,47 +25,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-# Piped output (CI logs, `| tee`) gets a readable width instead of rich's 80 columns.
-console = Console(width=None if sys.stdout.isatty() else 140)
-
-AsOf = Annotated[
-    str | None,
-    typer.Option(
-        "--as-of",
-        help="Compute state as of this ISO-8601 timestamp (dbt var chorus_as_of). "
-        "Default: the latest event time in the raw data.",
-    ),
-]
-DbPath = Annotated[
-    Path | None,
-    typer.Option("--db", help="DuckDB warehouse file (default: $CHORUS_DUCKDB_PATH)."),
-]
-
-
-def fail(message: str, hint: str, code: int = 1) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}")
-    console.print(f"[yellow]what to do:[/] {hint}")
-    return typer.Exit(code)
-
-
-@contextmanager
-def progress_bar(description: str) -> Iterator[Callable[[str, int, int], None]]:
-    """Yield a callback(step, done, total) that drives one rich progress bar."""
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task(description, total=None)
-
-        def update(step: str, done: int, total: int) -> None:
-            progress.update(task, description=f"{description}: {step}", completed=done, total=total)
-
-        yield update
 
 
 def parse_as_of(value: str | None) -> str | None:
@@ -384,82 +333,10 @@ def run(
         )
 
 
-@app.command("identity-report")
-def identity_report(
-    truth: Annotated[
-        Path | None,
-        typer.Option(help="Ground truth folder (DIR/_truth from `chorus generate`)."),
-    ] = None,
-    top: Annotated[int, typer.Option(help="How many of the largest clusters to list.")] = 10,
-    db: DbPath = None,
-) -> None:
-    """Identity quality: clusters by size, the largest clusters, shared identifiers; with
-    --truth, pairwise precision and recall of "same customer" against ground truth."""
-    from orchestration.identity_report import quality, score
-
-    con = settings.connect(db, read_only=True)
-    try:
-        report = quality(con, top=top)
-        scores = score(con, truth) if truth else None
-    except Exception as exc:  # a warehouse without the identity marts
-        raise fail(
-            f"cannot read the identity marts: {exc}",
-            "build them first: `chorus build` (or `chorus run`)",
-        ) from None
-    finally:
-        con.close()
-
-    sizes = Table(title=f"clusters by size ({report['customers']:,} customers)")
-    sizes.add_column("identifiers per customer")
-    sizes.add_column("customers", justify="right")
-    for bucket, count in report["size_buckets"]:
-        sizes.add_row(bucket, f"{count:,}")
-    console.print(sizes)
-
-    largest = Table(title=f"largest clusters (alarm above {report['max_cluster_size']})")
-    largest.add_column("customer_id")
-    largest.add_column("identifiers", justify="right")
-    largest.add_column("by type")
-    for customer_id, n, by_type in report["largest"]:
-        largest.add_row(customer_id, f"{n:,}", by_type)
-    console.print(largest)
-
-    shared = Table(title="shared and junk identifiers (not used to link)")
-    shared.add_column("type")
-    shared.add_column("shared", justify="right")
-    shared.add_column("junk", justify="right")
-    shared.add_column("most used shared values (masked)")
-    for identifier_type, n_shared, n_junk, examples in report["shared"]:
-        shared.add_row(identifier_type, f"{n_shared:,}", f"{n_junk:,}", examples)
-    console.print(shared)
-
-    if scores is not None:
-        result = Table(title=f"pairwise 'same customer' vs ground truth ({truth})")
-        result.add_column("measure")
-        result.add_column("value", justify="right")
-        for key, value in scores.items():
-            if isinstance(value, float):
-                result.add_row(key, f"{value:.4f}")
-            elif isinstance(value, int):
-                result.add_row(key, f"{value:,}")
-        console.print(result)
-        by_type = Table(title="errors by identifier type")
-        by_type.add_column("type")
-        columns = sorted({k for counts in scores["errors_by_type"].values() for k in counts})
-        for column in columns:
-            by_type.add_column(column, justify="right")
-        for identifier_type, counts in sorted(scores["errors_by_type"].items()):
-            by_type.add_row(identifier_type, *[f"{counts.get(c, 0):,}" for c in columns])
-        console.print(by_type)
-        flags = ", ".join(f"{k} {v:,}" for k, v in scores["flags"].items())
-        console.print(f"shared/junk flags vs truth: {flags}")
-    if report["oversized"]:
-        raise fail(
-            f"{report['oversized']} customer(s) have more than {report['max_cluster_size']} "
-            "identifiers: a shared value is probably merging different people",
-            "list them above, then block the value in seeds/identity_blocklist.csv or lower "
-            "its type's max_linked in seeds/identity_rules.csv, and rebuild",
-        )
+# the identity command group (orchestration/commands/identity.py)
+app.command("identity-report")(identity.report)
+app.command("identity-explain")(identity.explain)
+app.command("identity-diff")(identity.diff)
 
 
 def main() -> None:

@@ -33,14 +33,19 @@ def dbt_vars(as_of: str | None = None, extra: dict | None = None) -> dict:
 
 
 def dbt_args(
-    command: list[str], vars: dict | None = None, work_dir: Path | None = None
+    command: list[str],
+    vars: dict | None = None,
+    work_dir: Path | None = None,
+    project_dir: Path | None = None,
 ) -> list[str]:
+    """project_dir: a copy of the project to run instead of dbt_project/ (identity-diff
+    runs one with edited seeds); profiles always come from dbt_project/."""
     args = [
         *command,
         # the CLI shows its own progress; dbt's full log still goes to <target>/../logs
         "--quiet",
         "--project-dir",
-        str(settings.DBT_PROJECT_DIR),
+        str(project_dir or settings.DBT_PROJECT_DIR),
         "--profiles-dir",
         str(settings.DBT_PROJECT_DIR),
         "--target",
@@ -72,6 +77,7 @@ def run_dbt(
     db_path: Path | None = None,
     on_node: Callable[[str, str], None] | None = None,
     work_dir: Path | None = None,
+    project_dir: Path | None = None,
 ) -> DbtOutcome:
     """Run one dbt command in-process (dbtRunner) and summarise node results.
 
@@ -93,7 +99,9 @@ def run_dbt(
 
     started = time.perf_counter()
     try:
-        result = dbtRunner(callbacks=[callback]).invoke(dbt_args(command, vars, work_dir))
+        result = dbtRunner(callbacks=[callback]).invoke(
+            dbt_args(command, vars, work_dir, project_dir)
+        )
     finally:
         release_duckdb()
         if previous is None:

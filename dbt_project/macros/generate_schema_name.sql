@@ -4,11 +4,13 @@
     dbt's default would prefix them (`main_staging`), which breaks the public schema
     names in SPEC.md that dashboards and activations query. Nodes without a custom
     schema fall back to the target schema.
+    Var chorus_schema_prefix (default '') is put before every custom schema: a scratch
+    build beside the real one (`chorus identity-diff` builds into identity_diff_*).
 -#}
 {% macro generate_schema_name(custom_schema_name, node) -%}
     {%- if custom_schema_name is none -%}
         {{ target.schema }}
     {%- else -%}
-        {{ custom_schema_name | trim }}
+        {{ var('chorus_schema_prefix', '') ~ (custom_schema_name | trim) }}
     {%- endif -%}
 {%- endmacro %}

@@ -5,7 +5,7 @@ identity rules and glued different people together."""
 
 import dagster as dg
 
-from orchestration.identity_report import quality
+from orchestration.identity.report import quality
 from orchestration.resources import WarehouseResource
 from orchestration.settings import connect
 

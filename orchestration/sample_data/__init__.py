@@ -151,9 +151,7 @@ class _Run:
         # the rest of the truth needs three tables; the writer holds its own references
         frames = {t: frames[t] for t in ("crm_contacts", "orders", "support_tickets")}
         pq.write_table(truth.persons(pop), truth_dir / "persons.parquet")
-        pq.write_table(
-            truth.changes(pop, window, renderer), truth_dir / "identity_changes.parquet"
-        )
+        pq.write_table(truth.changes(pop, window, renderer), truth_dir / "identity_changes.parquet")
         truth.messages(msg, frames, streams, renderer, truth_dir / "messages.parquet")
         truth.records(frames, msg, streams, renderer, truth_dir / "records.parquet")
         truth.write_json(

@@ -90,8 +90,10 @@ def order_rows(pop: Population, orders: Frame, window: Window, streams: Streams)
     has_phone = pop.has_phone[p] & (rng.random(n) < np.where(store, 0.5, 0.55))
     # the number in use; for a few days after a change some still type the old one
     since_change = orders["ts"] - pop.phone_change_ts[p]
-    habit = (since_change >= 0) & (since_change < model.OLD_PHONE_HABIT_DAYS * DAY) & (
-        rng.random(n) < model.OLD_PHONE_HABIT_SHARE
+    habit = (
+        (since_change >= 0)
+        & (since_change < model.OLD_PHONE_HABIT_DAYS * DAY)
+        & (rng.random(n) < model.OLD_PHONE_HABIT_SHARE)
     )
     phone = np.where(has_phone, np.where(habit, p, pop.phone_at(p, orders["ts"])), -1)
     junk_phone = store & (rng.random(n) < 0.01)

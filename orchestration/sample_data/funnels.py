@@ -457,7 +457,8 @@ def _click_sessions(rng, pop: Population, s: Frame, m: Messaging, n_products: in
     logged = np.where(
         conv,
         lookup(m.orders["logged_in"], order, False),
-        pop.has_account_at(p, s["click_ts"][sel]) & pop.cookie_logs_in[cookie]
+        pop.has_account_at(p, s["click_ts"][sel])
+        & pop.cookie_logs_in[cookie]
         & (rng.random(n) < 0.35),
     )
     # the ESP's click tracking tells the site who clicked: an identify carrying the email

@@ -472,9 +472,7 @@ def build_population(n: int, window: Window, streams: Streams) -> Population:
     # a new address: a provider of the country (maybe the same one) and a number no other
     # address uses
     crng = streams("churn:email")
-    new_email_domain = choice_rows(crng, cdf_of(domain_w), country[email_changers]).astype(
-        np.int16
-    )
+    new_email_domain = choice_rows(crng, cdf_of(domain_w), country[email_changers]).astype(np.int16)
     new_email_num = perm_range(n + email_changers, num_space, streams.key("email_num"))
 
     has_user = rng.random(n) < np.array(model.ACCOUNT_SHARE)[segment]

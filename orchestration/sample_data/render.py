@@ -169,8 +169,8 @@ class Renderer:
             select *, sha256(lower) as sha from (
             select 2 * p as ref,
                    ({local.format(f="fa", l="la", n="num")}) || '@' || dom as lower,
-                   ({local.format(f="fa_cap", l="la_cap", n="num")}) || '@' || upper(dom[1]) || dom[2:]
-                       as display
+                   ({local.format(f="fa_cap", l="la_cap", n="num")}) || '@'
+                       || upper(dom[1]) || dom[2:] as display
             from persons
             union all
             select 2 * p + 1, fa[1] || '.' || la || work_num || '@' || work_dom,

@@ -81,7 +81,7 @@ def test_components_equal_networkx(warehouse):
 
 
 def test_same_customer_matches_the_ground_truth(warehouse):
-    from orchestration.identity_report import score
+    from orchestration.identity.report import score
 
     con = connect(warehouse.db, read_only=True)
     try:

@@ -462,6 +462,7 @@ def test_identity_changes_are_in_the_data(db) -> None:
         if value == new:
             shows_new.add((how, new))
             assert updated >= changed_at
+            assert created >= changed_at or how == "contact_edited", (how, created, changed_at)
     assert {how for how, _ in shows_new} == {"contact_edited", "contact_added"}
 
 

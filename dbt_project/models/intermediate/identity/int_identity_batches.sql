@@ -119,7 +119,12 @@ header as (
     select
         {{ (previous['batch_id'] | int + 1) if previous else 1 }} as batch_id,
         {{ chorus_as_of() }} as as_of,
-        (select max(loads.loaded_through) from loads) as loaded_through,
+        {% if var('chorus_identity_loaded_through', none) -%}
+            -- pinned (a scratch build that must read what another batch read)
+            {{ chorus_timestamp_literal(var('chorus_identity_loaded_through')) }} as loaded_through,
+        {%- else -%}
+            (select max(loads.loaded_through) from loads) as loaded_through,
+        {%- endif %}
         {{ dbt.hash(dbt.concat([
             'settings.rules_checksum', "'|'", 'blocked.blocklist_checksum', "'|'",
             "'" ~ var('chorus_default_country') ~ "'", "'|'",

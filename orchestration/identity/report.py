@@ -1,5 +1,6 @@
 """Score identity resolution (marts.customer_identifiers) against the generator's ground
-truth (DIR/_truth/identifiers.parquet): pairwise precision and recall of "same customer"."""
+truth (DIR/_truth/identifiers.parquet): pairwise precision and recall of "same customer",
+identifiers left without a customer, and customers glued together by a shared value."""
 
 from __future__ import annotations
 
@@ -84,6 +85,24 @@ def score(con: Any, truth_dir: Path | str, table: str = IDENTIFIERS_TABLE) -> di
         select count(*) from (select person_id from identity_score_points
         group by person_id having count(distinct cluster_id) > 1)
     """)
+    # customers holding several persons and a value the truth calls shared or junk (a
+    # household email, a shop tablet, a placeholder that was not held back)
+    (merged_through_shared,) = one(f"""
+        with mixed as (
+            select customer_id from identity_score_points where customer_id is not null
+            group by customer_id having count(distinct person_id) > 1
+        ),
+        shared as (
+            select distinct identifier_type, identifier_value from read_parquet('{truth}')
+            where is_shared or is_junk
+        )
+        select count(distinct predicted.customer_id)
+        from {table} as predicted
+        inner join mixed on predicted.customer_id = mixed.customer_id
+        inner join shared
+            on predicted.identifier_type = shared.identifier_type
+            and predicted.identifier_value = shared.identifier_value
+    """)
     # per type: identifiers sitting in a cluster with another person, or away from
     # the cluster holding most of their person's identifiers
     by_type = con.sql("""
@@ -135,9 +154,11 @@ def score(con: Any, truth_dir: Path | str, table: str = IDENTIFIERS_TABLE) -> di
         "false_negative_pairs": false_negative,
         "identifiers_scored": int(points),
         "identifiers_unresolved": int(unresolved),
+        "unresolved_share": unresolved / points if points else 0.0,
         "persons": int(persons),
         "customers": int(customers),
         "clusters_spanning_persons": int(clusters_spanning_persons),
+        "customers_merged_through_shared": int(merged_through_shared),
         "persons_split": int(persons_split),
         "errors_by_type": {
             row[0]: dict(
