@@ -2,6 +2,10 @@
 
 Sizes from BENCH_SIZES (default 20000,200000,1000000), days from BENCH_DAYS (90). Results
 go to bench/results/latest.json and a markdown table on stdout (copied to BENCHMARKS.md).
+
+BENCH_BASELINE=<git ref> also runs the identity steps of that commit on a copy of the
+same loaded raw data, in the same run: a before/after comparison on one machine, one
+data set (the code under test generates the data).
 """
 
 from __future__ import annotations
@@ -35,10 +39,25 @@ STEPS = [
     # networkx on exactly the edges the SQL resolved, then the customers mart on top
     "networkx",
     "dbt:run --select int_orders_resolved customers",
+    # quality against the ground truth; the analyst's tools at this size
+    "score",
+    "explain",
+    "identity-diff",
+]
+# the identity steps of BENCH_BASELINE, on a copy of the raw data loaded above
+BASELINE_STEPS = [
+    "dbt:seed",
+    "dbt@day_before:build --select staging",
+    "dbt@day_before:" + IDENTITY,
+    "dbt:run --select staging",
+    "dbt:" + IDENTITY,
 ]
 
 
-def run_step(step: str, data_dir: Path, db: Path, customers: int, days: int) -> dict:
+def run_step(
+    step: str, data_dir: Path, db: Path, customers: int, days: int, cwd: Path = ROOT
+) -> dict:
+    """One step in a fresh interpreter; `cwd` is the checkout whose code runs it."""
     proc = subprocess.run(
         [
             sys.executable,
@@ -50,7 +69,7 @@ def run_step(step: str, data_dir: Path, db: Path, customers: int, days: int) -> 
             str(customers),
             str(days),
         ],
-        cwd=ROOT,
+        cwd=cwd,
         capture_output=True,
         text=True,
     )
@@ -72,6 +91,8 @@ def main() -> None:
         "command": "make bench  (BENCH_SIZES=" + ",".join(map(str, sizes)) + f" BENCH_DAYS={days})",
         "runs": [],
     }
+    baseline_ref = os.environ.get("BENCH_BASELINE")
+    baseline = _worktree(baseline_ref, base) if baseline_ref else None
     for customers in sizes:
         data_dir, db = base / str(customers), base / str(customers) / "chorus.duckdb"
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -81,6 +102,20 @@ def main() -> None:
             result["customers"] = customers
             results["runs"].append(result)
             print(json.dumps(result), flush=True)
+            if step == "load" and baseline:
+                shutil.copyfile(db, data_dir / "baseline.duckdb")
+        if baseline:
+            for step in BASELINE_STEPS:
+                result = run_step(
+                    step, data_dir, data_dir / "baseline.duckdb", customers, days, baseline
+                )
+                result.update(customers=customers, baseline=baseline_ref)
+                result["step"] = f"baseline {baseline_ref}: {step}"
+                results["runs"].append(result)
+                print(json.dumps(result), flush=True)
+            (data_dir / "baseline.duckdb").unlink()
+    if baseline:
+        subprocess.run(["git", "worktree", "remove", "--force", str(baseline)], cwd=ROOT)
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "latest.json").write_text(json.dumps(results, indent=2))
@@ -95,6 +130,15 @@ def main() -> None:
             if isinstance(rows, int)
             else f"| {r['customers']:,} | {r['step']} | {r['seconds']} | {r['peak_rss_mb']:,} | |"
         )
+
+
+def _worktree(ref: str, base: Path) -> Path:
+    """A checkout of `ref` beside the bench data (removed at the end)."""
+    path = base / "baseline_checkout"
+    subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=ROOT,
+                   capture_output=True)  # fmt: skip
+    subprocess.run(["git", "worktree", "add", "--detach", str(path), ref], cwd=ROOT, check=True)
+    return path
 
 
 if __name__ == "__main__":

@@ -92,6 +92,56 @@ def main(step: str, data_dir: str, db: str, customers: int, days: int) -> dict:
             components_with_edges=components,
             seconds_excluding_read=round(time.perf_counter() - loaded, 2),
         )
+    elif step == "score":
+        # identity against the generator's ground truth (the measures)
+        from orchestration.identity.report import score
+        from orchestration.settings import connect
+
+        con = connect(Path(db), read_only=True)
+        try:
+            result = score(con, Path(data_dir) / "_truth")
+        finally:
+            con.close()
+        extra.update(
+            {
+                key: round(value, 6) if isinstance(value, float) else value
+                for key, value in result.items()
+                if isinstance(value, int | float)
+            }
+        )
+    elif step == "explain":
+        # the analyst's questions at this size: the largest customer, and a shared email
+        from orchestration.identity import explain
+        from orchestration.settings import connect
+
+        con = connect(Path(db), read_only=True)
+        try:
+            (largest,) = con.sql(
+                "select customer_id from marts.customer_identifiers where customer_id is not"
+                " null group by 1 order by count(*) desc, 1 limit 1"
+            ).fetchall()[0]
+            (shared,) = con.sql(
+                "select identifier_value from marts.customer_identifiers where is_shared and"
+                " identifier_type = 'email' order by identifier_value limit 1"
+            ).fetchall()[0]
+            timed = time.perf_counter()
+            explained = explain.customer(con, largest)
+            extra["customer_seconds"] = round(time.perf_counter() - timed, 2)
+            timed = time.perf_counter()
+            (value,) = explain.find(con, shared, "email")
+            explain.limits(con, value)
+            extra["shared_email_seconds"] = round(time.perf_counter() - timed, 2)
+            extra["linking_records"] = len(explained.linking_records)
+        finally:
+            con.close()
+    elif step == "identity-diff":
+        # the dry run of a rule change: a full scratch build of identity beside the marts
+        # and the comparison (here with the seeds unchanged: nothing may change)
+        from orchestration.identity.diff import run
+
+        report = run(Path(db))
+        extra["changes"] = sum(report.counts.values())
+        extra["identifiers"] = report.identifiers
     else:
         raise SystemExit(f"unknown step {step}")
     return {
