@@ -328,8 +328,8 @@ linked as (
     left join known_junk
         on counted.node_id = known_junk.node_id
     where known_junk.node_id is null
-    union
-    select
+    union all
+    select distinct
         subject.node_id,
         subject.identifier_type,
         limits.counted_type,
@@ -352,13 +352,14 @@ linked_counts as (
         linked.counted_type,
         limits.max_at_once,
         limits.max_over_time,
+        limits.handover_days,
         count(*) as linked_values
     from linked
     inner join limits
         on
             linked.identifier_type = limits.identifier_type
             and linked.counted_type = limits.counted_type
-    group by 1, 2, 3, 4
+    group by 1, 2, 3, 4, 5
 
 ),
 
@@ -371,7 +372,7 @@ timed_values as (
         linked.node_id,
         linked.counted_type,
         linked.counted_node_id,
-        limits.handover_days,
+        linked_counts.handover_days,
         {% if region is not none -%}
             coalesce(fresh.first_active_at, stored.first_active_at) as first_active_at,
             coalesce(fresh.last_seen_at, stored.last_seen_at) as last_active_at
@@ -384,10 +385,6 @@ timed_values as (
         on
             linked.node_id = linked_counts.node_id
             and linked.counted_type = linked_counts.counted_type
-    inner join limits
-        on
-            linked.identifier_type = limits.identifier_type
-            and linked.counted_type = limits.counted_type
     left join observed as fresh
         on linked.counted_node_id = fresh.node_id
     {% if region is not none -%}
