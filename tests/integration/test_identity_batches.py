@@ -9,7 +9,10 @@ bring (macros/identity/chorus_identity_batch.sql):
 - a login that joins two customers (a merge: the older id survives);
 - a text to the old number of a person who changed number, sent after the new one came
   into use: the two numbers were in use at once, so the email seen with both becomes
-  shared, although the text's record holds only the phone (values judged by time).
+  shared, although the text's record holds only the phone (values judged by time);
+- the same for numbers that only the cluster holds together (an account with the old
+  number, the email with the new one): the cluster becomes suspect and the email a
+  bridge, although no edge changed.
 
 And the batch log decides the mode: as_of moving back makes a full batch, and a batched
 model cannot be built twice in one batch.
@@ -36,6 +39,12 @@ CHANGED = {
     "email": "casey.changed.batchtest@fastmail.com",
     "old_phone": "+12025550123",
     "new_phone": "+12025550188",
+}
+SPREAD = {
+    "user_id": "usr_zz_spread_batchtest",
+    "email": "sam.spread.batchtest@fastmail.com",
+    "old_phone": "+12025550144",
+    "new_phone": "+12025550155",
 }
 IDENTITY = ("+customer_identifiers", "identity_merges")
 # every identity table, and the columns a full and an incremental build must agree on
@@ -145,6 +154,62 @@ def batches(tmp_path_factory) -> SimpleNamespace:
                 "first_name": "Casey",
                 "created_at": first_as_of - timedelta(days=400),
                 "updated_at": first_as_of - timedelta(days=21),
+            },
+            # Sam: the new number only on the contact, with the email
+            {
+                "contact_id": "003BATCHTEST02",
+                "email": SPREAD["email"],
+                "phone": SPREAD["new_phone"],
+                "first_name": "Sam",
+                "created_at": first_as_of - timedelta(days=400),
+                "updated_at": first_as_of - timedelta(days=20),
+            },
+        ],
+    )
+    # Sam's old number on an order with the account, and texted (the text's record exists
+    # before the batch that sees it again); the account logs in with the email
+    load_rows(
+        db,
+        work / "sms_spread",
+        "sms_events",
+        [
+            {
+                "event_id": "sms-batch-test-spread-first",
+                "message_id": "SM-batch-test-spread-first",
+                "phone": SPREAD["old_phone"],
+                "event_type": "sent",
+                "occurred_at": first_as_of - timedelta(days=55),
+            }
+        ],
+    )
+    load_rows(
+        db,
+        work / "orders_spread",
+        "orders",
+        [
+            {
+                "order_id": "ORD-batch-test-spread",
+                "user_id": SPREAD["user_id"],
+                "phone": SPREAD["old_phone"],
+                "status": "completed",
+                "currency": "USD",
+                "order_total": "20.00",
+                "sales_channel": "web",
+                "ordered_at": first_as_of - timedelta(days=60),
+            }
+        ],
+    )
+    load_rows(
+        db,
+        work / "web_spread",
+        "web_events",
+        [
+            {
+                "event_id": "web-batch-test-spread",
+                "user_id": SPREAD["user_id"],
+                "email": SPREAD["email"],
+                "event_type": "identify",
+                "occurred_at": first_as_of - timedelta(days=30),
             }
         ],
     )
@@ -243,7 +308,14 @@ def batches(tmp_path_factory) -> SimpleNamespace:
                 "phone": CHANGED["old_phone"],
                 "event_type": "sent",
                 "occurred_at": as_of - timedelta(hours=1),
-            }
+            },
+            {
+                "event_id": "sms-batch-test-spread-old-number",
+                "message_id": "SM-batch-test-spread",
+                "phone": SPREAD["old_phone"],
+                "event_type": "sent",
+                "occurred_at": as_of - timedelta(hours=1),
+            },
         ],
     )
 
@@ -325,6 +397,18 @@ def test_the_changes_took_effect(batches):
         f" where identifier_type = 'email' and identifier_value = '{CHANGED['email']}'",
     )
     assert is_shared and reason == "seen with 2 phone values at once (limit 1)", reason
+    # Sam: one customer before; now the email would join the old number's customer and
+    # the new number's, in use at once: a bridge, and two customers
+    assert len({batches.before[f"{t}:{SPREAD[k]}"] for t, k in (
+        ("user_id", "user_id"), ("email", "email"), ("phone", "old_phone"),
+        ("phone", "new_phone"))}) == 1  # fmt: skip
+    ((is_shared, reason),) = query(
+        batches.db,
+        "select is_shared, flag_reason from marts.customer_identifiers"
+        f" where identifier_type = 'email' and identifier_value = '{SPREAD['email']}'",
+    )
+    assert is_shared and reason == "links customers holding 2 phone values at once (limit 1)"
+    assert after[f"phone:{SPREAD['old_phone']}"] != after[f"phone:{SPREAD['new_phone']}"]
     # the late login merged two customers into one, and identity_merges says so
     assert after[f"email:{batches.email}"] == after[f"user_id:{batches.user_id}"]
     merged = query(

@@ -6,15 +6,16 @@
 -- evidence is spread over several records: a household email seen with one member's
 -- phone on a CRM record and with the other member's account at a login; a shop
 -- tablet that, in a small shop, saw only two shoppers. Such a value leaves a draft
--- cluster that breaks a limit of identity_rules (two phones, two accounts). Only those
--- suspect clusters are examined. Candidates are identifiers of a limited type that
+-- cluster that breaks a limit of identity_rules as a whole (two accounts, two phones in
+-- use at once). Only those suspect clusters are examined. Candidates are identifiers of a limited type that
 -- appear on two or more links (one on a single link cannot hold anything together).
 -- Clusters above var chorus_identity_bridge_max_cluster_size identifiers are skipped:
 -- the work grows with the square of a cluster's size; they keep their draft shape.
 --
 -- Batched (macros/identity/chorus_identity_batch.sql): an incremental batch re-examines
--- the clusters int_identity_components recomputed (its region); no other cluster's links
--- can have changed.
+-- the clusters int_identity_components recomputed (its region), whose links may have
+-- changed, and the clusters holding a value of a counted type that
+-- int_identity_identifiers recomputed, whose use in time (hence the verdict) may have.
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
@@ -26,8 +27,18 @@
 ) }}
 
 {% set batch = chorus_identity_batch() %}
+{% set components = ref('int_identity_components') %}
 {% set region = chorus_identity_region(
-    "select node_id from " ~ chorus_identity_region_relation(ref('int_identity_components'))
+    "with timed as ("
+    ~ " select node_id from " ~ ref('int_identity_identifiers')
+    ~ " where node_id in (select node_id from "
+    ~ chorus_identity_region_relation(ref('int_identity_identifiers')) ~ ")"
+    ~ " and identifier_type in (select counted_type from " ~ ref('int_identity_limits')
+    ~ " where max_over_time > max_at_once))"
+    ~ " select node_id from " ~ chorus_identity_region_relation(components)
+    ~ " union select node_id from " ~ components ~ " where component_id in ("
+    ~ " select component_id from " ~ components
+    ~ " where node_id in (select node_id from timed))"
 ) %}
 
 with
@@ -67,7 +78,9 @@ nodes as (
         identifiers.identifier_type,
         identifiers.identifier_value,
         identifiers.priority,
-        identifiers.email_sha256
+        identifiers.email_sha256,
+        identifiers.first_active_at,
+        identifiers.last_seen_at as last_active_at
     from draft_components
     inner join identifiers
         on draft_components.node_id = identifiers.node_id
@@ -95,11 +108,18 @@ component_sizes as (
 
 ),
 
--- a cluster holding a limited type and more values of a counted type than may be in use
--- at once (int_identity_bridges judges whether they were)
-violating_components as (
+-- per cluster, the limits of identity_rules it could break as a whole: a limited type
+-- it holds, and more values of a type that limit counts than may be in use at once
+cluster_limits as (
 
-    select distinct subject.component_id
+    select
+        subject.component_id,
+        limits.identifier_type,
+        limits.counted_type,
+        limits.max_at_once,
+        limits.max_over_time,
+        limits.handover_days,
+        counted.node_count
     from type_counts as subject
     inner join limits
         on subject.identifier_type = limits.identifier_type
@@ -108,6 +128,49 @@ violating_components as (
             subject.component_id = counted.component_id
             and limits.counted_type = counted.identifier_type
     where counted.node_count > limits.max_at_once
+
+),
+
+-- the counted values of those, when each was in use (the rule of int_identity_identifiers
+-- applied to the whole cluster: a person's old and new number never break it)
+cluster_values as (
+
+    select
+        cluster_limits.component_id,
+        cluster_limits.identifier_type,
+        cluster_limits.counted_type,
+        cluster_limits.handover_days,
+        nodes.first_active_at,
+        nodes.last_active_at
+    from cluster_limits
+    inner join nodes
+        on
+            cluster_limits.component_id = nodes.component_id
+            and cluster_limits.counted_type = nodes.identifier_type
+    where cluster_limits.node_count <= cluster_limits.max_over_time
+
+),
+
+cluster_at_once as (
+
+    {{ chorus_values_at_once('cluster_values', ['component_id', 'identifier_type', 'counted_type']) }}
+
+),
+
+-- a suspect cluster breaks a limit: more counted values than max_over_time, or more than
+-- max_at_once in use at one time (int_identity_bridges looks for the value to blame)
+violating_components as (
+
+    select distinct cluster_limits.component_id
+    from cluster_limits
+    left join cluster_at_once
+        on
+            cluster_limits.component_id = cluster_at_once.component_id
+            and cluster_limits.identifier_type = cluster_at_once.identifier_type
+            and cluster_limits.counted_type = cluster_at_once.counted_type
+    where
+        cluster_limits.node_count > cluster_limits.max_over_time
+        or cluster_at_once.values_at_once > cluster_limits.max_at_once
 
 ),
 
