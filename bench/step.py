@@ -102,6 +102,8 @@ def main(step: str, data_dir: str, db: str, customers: int, days: int) -> dict:
             result = score(con, Path(data_dir) / "_truth")
         finally:
             con.close()
+        # "customers" is the size of the run in the results; the score's own is renamed
+        result["predicted_customers"] = result.pop("customers")
         extra.update(
             {
                 key: round(value, 6) if isinstance(value, float) else value

@@ -7,8 +7,9 @@
 -- phone on a CRM record and with the other member's account at a login; a shop
 -- tablet that, in a small shop, saw only two shoppers. Such a value leaves a draft
 -- cluster that breaks a limit of identity_rules as a whole (two accounts, two phones in
--- use at once). Only those suspect clusters are examined. Candidates are identifiers of a limited type that
--- appear on two or more links (one on a single link cannot hold anything together).
+-- use at once). Only those suspect clusters are examined. Candidates are identifiers of a
+-- limited type that appear on two or more links (one on a single link cannot hold
+-- anything together).
 -- Clusters above var chorus_identity_bridge_max_cluster_size identifiers are skipped:
 -- the work grows with the square of a cluster's size; they keep their draft shape.
 --
@@ -153,7 +154,9 @@ cluster_values as (
 
 cluster_at_once as (
 
-    {{ chorus_values_at_once('cluster_values', ['component_id', 'identifier_type', 'counted_type']) }}
+    {{ chorus_values_at_once(
+        'cluster_values', ['component_id', 'identifier_type', 'counted_type']
+    ) }}
 
 ),
 

@@ -13,8 +13,16 @@
 --      between them (a person's own email next to a shop tablet is not blamed for
 --      what the tablet joins).
 -- A household email seen with one member's phone and the other member's account is the
--- case this is for. Two values that each join the same parts (redundant bridges) are
--- not found this way; those customers stay merged.
+-- case this is for. A suspect cluster that no candidate explains so (a household email on
+-- one member's contact and on a guest order from the other member's browser: the email
+-- met one member's phone, the browser the other's account, neither met both) blames the
+-- least trusted candidates that break condition 1 (highest identity_rules priority): the
+-- browser here; a shop tablet, not the shopper's own email, in the same shape. Where two
+-- of the same type tie (the household email and the other member's own email, each on
+-- the one path between them), both are held back: the evidence cannot tell which of them
+-- joins two people, so neither is trusted to. Two
+-- values that each join the same parts (redundant bridges) are not found this way;
+-- those customers stay merged.
 {{ config(
     materialized='table',
     post_hook="{{ chorus_connected_components_drop() }}",
@@ -62,7 +70,8 @@ candidates as (
     select distinct
         node_id,
         component_id,
-        identifier_type
+        identifier_type,
+        priority
     from bridge_links
     where is_candidate
 
@@ -299,23 +308,20 @@ parts_touched as (
 
 ),
 
-final as (
+verdicts as (
 
     select
         candidates.node_id,
         candidates.component_id,
         candidates.identifier_type,
+        candidates.priority,
+        over_limit.bridge_reason,
         coalesce(parts_touched.parts_touched, 0) as parts_touched,
         coalesce(evidence_parts.parts_met, 0) as parts_met,
         (
             over_limit.bridge_reason is not null
             and coalesce(evidence_parts.parts_met, 0) >= 2
-        ) as is_bridge,
-        case
-            when coalesce(evidence_parts.parts_met, 0) >= 2 then over_limit.bridge_reason
-        end as bridge_reason,
-        {{ parts.rounds if parts.rounds is not none else 'cast(null as integer)' }}
-            as convergence_rounds
+        ) as is_direct
     from candidates
     left join parts_touched
         on candidates.node_id = parts_touched.candidate_node_id
@@ -323,6 +329,61 @@ final as (
         on candidates.node_id = evidence_parts.node_id
     left join over_limit
         on candidates.node_id = over_limit.node_id
+
+),
+
+-- clusters no candidate explains directly: their least trusted candidate on condition 1
+explained_components as (
+
+    select distinct component_id
+    from verdicts
+    where is_direct
+
+),
+
+fallbacks as (
+
+    select node_id
+    from (
+        select
+            verdicts.node_id,
+            rank() over (
+                partition by verdicts.component_id
+                order by verdicts.priority desc
+            ) as blame_rank
+        from verdicts
+        left join explained_components
+            on verdicts.component_id = explained_components.component_id
+        where
+            verdicts.bridge_reason is not null
+            and explained_components.component_id is null
+    ) as ranked
+    where blame_rank = 1
+
+),
+
+final as (
+
+    select
+        verdicts.node_id,
+        verdicts.component_id,
+        verdicts.identifier_type,
+        verdicts.parts_touched,
+        verdicts.parts_met,
+        verdicts.is_direct or fallbacks.node_id is not null as is_bridge,
+        case
+            when verdicts.is_direct then verdicts.bridge_reason
+            when fallbacks.node_id is not null
+                then {{ dbt.concat([
+                    'verdicts.bridge_reason',
+                    "' (the least trusted value between them: none was seen with both)'",
+                ]) }}
+        end as bridge_reason,
+        {{ parts.rounds if parts.rounds is not none else 'cast(null as integer)' }}
+            as convergence_rounds
+    from verdicts
+    left join fallbacks
+        on verdicts.node_id = fallbacks.node_id
 
 )
 

@@ -109,11 +109,10 @@ named_records as (
         record_id,
         first_name
     from {{ ref('int_identity_records') }}
-    where
-        first_name is not null
-        {% if region is not none -%}
-            and record_id in (select record_id from region_nodes)
-        {%- endif %}
+    where first_name is not null
+    {% if region is not none -%}
+        and record_id in (select record_id from region_nodes)
+    {%- endif %}
 
 ),
 
