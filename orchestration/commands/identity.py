@@ -69,7 +69,7 @@ def report(
         result.add_column("value", justify="right")
         for key, value in scores.items():
             if isinstance(value, float):
-                result.add_row(key, f"{value:.4f}")
+                result.add_row(key, f"{value:.4%}" if key.endswith("_share") else f"{value:.6f}")
             elif isinstance(value, int):
                 result.add_row(key, f"{value:,}")
         console.print(result)

@@ -332,3 +332,25 @@
     ).rows -%}
     {{ return(rows[0][0] if rows | length > 0 else none) }}
 {%- endmacro %}
+
+
+{#-
+    The identity models' code, as one checksum: the file checksums dbt keeps for the
+    models tagged identity, in name order. A change of their SQL changes it, and
+    int_identity_batches makes that batch a full one (an incremental batch would append
+    the new code's rows to tables the old code shaped). Macros are not in dbt's `graph`:
+    a change to macros/identity/ alone still needs --full-refresh.
+-#}
+{% macro chorus_identity_code_checksum() -%}
+    {%- if not execute -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set parts = [] -%}
+    {%- for node in graph.nodes.values() | sort(attribute='name')
+        if node.resource_type == 'model' and node.package_name == project_name
+        and 'identity' in (node.tags or []) -%}
+        {%- do parts.append(node.name ~ ':' ~ node.checksum.checksum) -%}
+    {%- endfor -%}
+
+    {{ return(local_md5(parts | join(';'))) }}
+{%- endmacro %}

@@ -5,8 +5,10 @@
 --   full         the first build; --full-refresh; var chorus_identity_incremental false;
 --                an adapter without the delete the regions need (Spark); as_of earlier
 --                than the previous batch's (evidence would have to be taken back); the
---                identity seeds or settings changed (settings_checksum); or a batched
---                model did not build the previous batch (a failed or partial build).
+--                identity seeds, settings or model code changed (settings_checksum: a
+--                new Chorus version rebuilds identity whole, no --full-refresh needed);
+--                or a batched model did not build the previous batch (a failed or partial
+--                build).
 --   incremental  otherwise: only evidence loaded or dated after the previous batch.
 -- Append-only: --full-refresh starts a full batch but keeps the history.
 {{ config(
@@ -128,7 +130,8 @@ header as (
         {{ dbt.hash(dbt.concat([
             'settings.rules_checksum', "'|'", 'blocked.blocklist_checksum', "'|'",
             "'" ~ var('chorus_default_country') ~ "'", "'|'",
-            "'" ~ var('chorus_identity_bridge_max_cluster_size', 1000) ~ "'",
+            "'" ~ var('chorus_identity_bridge_max_cluster_size', 1000) ~ "'", "'|'",
+            "'" ~ chorus_identity_code_checksum() ~ "'",
         ])) }} as settings_checksum
     from settings
     cross join blocked

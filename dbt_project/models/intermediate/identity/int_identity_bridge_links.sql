@@ -81,13 +81,16 @@ nodes as (
         identifiers.priority,
         identifiers.email_sha256,
         identifiers.first_active_at,
-        identifiers.last_seen_at as last_active_at
+        identifiers.last_seen_at as last_active_at,
+        identifiers.first_name
     from draft_components
     inner join identifiers
         on draft_components.node_id = identifiers.node_id
 
 ),
 
+-- values per (cluster, type), and the distinct first names of its CRM contacts (a trait
+-- identity_rules may count, chorus_identity_traits)
 type_counts as (
 
     select
@@ -96,6 +99,14 @@ type_counts as (
         count(*) as node_count
     from nodes
     group by 1, 2
+    union all
+    select
+        component_id,
+        'first_name' as identifier_type,
+        count(distinct first_name) as node_count
+    from nodes
+    where first_name is not null
+    group by 1
 
 ),
 
@@ -199,7 +210,8 @@ record_links as (
         suspect_nodes.node_id,
         suspect_nodes.component_id,
         suspect_nodes.identifier_type,
-        suspect_nodes.priority
+        suspect_nodes.priority,
+        suspect_nodes.first_name
     from record_identifiers
     inner join suspect_nodes
         on record_identifiers.node_id = suspect_nodes.node_id
@@ -229,7 +241,8 @@ hash_links as (
         suspect_nodes.node_id,
         suspect_nodes.component_id,
         suspect_nodes.identifier_type,
-        suspect_nodes.priority
+        suspect_nodes.priority,
+        suspect_nodes.first_name
     from hash_pairs
     inner join suspect_nodes
         on suspect_nodes.node_id in (hash_pairs.email_node_id, hash_pairs.hash_node_id)
@@ -270,6 +283,7 @@ final as (
         links.component_id,
         links.identifier_type,
         links.priority,
+        links.first_name,
         (
             link_counts.link_count >= 2 and limited_types.identifier_type is not null
         ) as is_candidate,

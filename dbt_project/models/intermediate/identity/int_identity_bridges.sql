@@ -2,8 +2,8 @@
 -- shared because it alone would link several customers. Take it out of its suspect
 -- cluster (int_identity_bridge_edges): the cluster falls into parts. It is a bridge when
 --   1. the parts holding the identifiers seen with it on its own links break a limit of
---      its type (identity_rules) together, and no one of them does alone: they hold more
---      values of a counted type than max_over_time, more than the largest part alone;
+--      its type (identity_rules) together, and no one of them breaks any alone: they hold
+--      more values of a counted type than max_over_time, more than the largest part;
 --      or more than max_at_once of them hold such values in use at one time (a part is
 --      in use from its values' first use to their last, chorus_values_at_once), so a
 --      person who changed number, split by the candidate into the customer of the old
@@ -77,12 +77,23 @@ candidates as (
 
 ),
 
+-- what each examined identifier counts as: its type (one value: the node), and for a CRM
+-- contact with a name also a first name (the value: the name), so a part holding two
+-- contacts of one name holds one first name
 node_types as (
 
     select distinct
         node_id,
-        identifier_type
+        identifier_type,
+        node_id as value_key
     from bridge_links
+    union all
+    select distinct
+        node_id,
+        'first_name' as identifier_type,
+        {{ chorus_node_id("'first_name'", 'first_name') }} as value_key
+    from bridge_links
+    where first_name is not null
 
 ),
 
@@ -178,7 +189,7 @@ part_type_counts as (
         node_parts.candidate_node_id,
         node_parts.part_id,
         node_types.identifier_type,
-        count(*) as value_count
+        count(distinct node_types.value_key) as value_count
     from node_parts
     inner join touched_parts
         on
@@ -209,6 +220,42 @@ evidence_parts as (
 
 ),
 
+-- distinct values of each type over the touched parts together (a first name may be in
+-- two parts: it counts once)
+touched_values as (
+
+    select
+        node_parts.candidate_node_id,
+        node_types.identifier_type,
+        count(distinct node_types.value_key) as value_count
+    from node_parts
+    inner join touched_parts
+        on
+            node_parts.candidate_node_id = touched_parts.candidate_node_id
+            and node_parts.part_id = touched_parts.part_id
+    inner join node_types
+        on node_parts.node_id = node_types.node_id
+    group by 1, 2
+
+),
+
+-- a candidate is not blamed for a limit a touched part breaks on its own (more values of
+-- a counted type than max_over_time): the two people are inside that part, joined by
+-- something else
+unclean_candidates as (
+
+    select distinct part_type_counts.candidate_node_id
+    from part_type_counts
+    inner join candidates
+        on part_type_counts.candidate_node_id = candidates.node_id
+    inner join limits
+        on
+            candidates.identifier_type = limits.identifier_type
+            and part_type_counts.identifier_type = limits.counted_type
+    where part_type_counts.value_count > limits.max_over_time
+
+),
+
 -- condition 1, per counted type: values over the touched parts and in the largest one
 linked_values as (
 
@@ -217,7 +264,7 @@ linked_values as (
         limits.counted_type,
         limits.max_at_once,
         limits.max_over_time,
-        sum(part_type_counts.value_count) as linked_values,
+        touched_values.value_count as linked_values,
         max(part_type_counts.value_count) as largest_part_values
     from candidates
     inner join limits
@@ -226,7 +273,14 @@ linked_values as (
         on
             candidates.node_id = part_type_counts.candidate_node_id
             and limits.counted_type = part_type_counts.identifier_type
-    group by 1, 2, 3, 4
+    inner join touched_values
+        on
+            candidates.node_id = touched_values.candidate_node_id
+            and limits.counted_type = touched_values.identifier_type
+    left join unclean_candidates
+        on candidates.node_id = unclean_candidates.candidate_node_id
+    where unclean_candidates.candidate_node_id is null
+    group by 1, 2, 3, 4, 5
 
 ),
 

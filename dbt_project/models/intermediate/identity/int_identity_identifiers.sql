@@ -107,6 +107,7 @@ named_records as (
 
     select
         record_id,
+        contact_id,
         first_name
     from {{ ref('int_identity_records') }}
     where first_name is not null
@@ -121,6 +122,18 @@ record_values as (
     {{ chorus_identity_unpivot(
         'records', ['record_id', 'source_system', 'first_seen_at', 'last_seen_at', 'row_count']
     ) }}
+
+),
+
+-- a CRM contact's first name (one contact, one record): the bridges count the names a
+-- cluster's parts hold
+contact_names as (
+
+    select
+        {{ chorus_node_id("'contact_id'", 'contact_id') }} as node_id,
+        max(first_name) as first_name
+    from named_records
+    group by 1
 
 ),
 
@@ -464,6 +477,7 @@ flagged as (
         observed.first_seen_at,
         observed.first_active_at,
         observed.last_seen_at,
+        contact_names.first_name,
         observed.occurrences,
         observed.record_count,
         case
@@ -480,6 +494,8 @@ flagged as (
         on observed.node_id = over_limit.node_id
     left join judged_by_time
         on observed.node_id = judged_by_time.node_id
+    left join contact_names
+        on observed.node_id = contact_names.node_id
 
 ),
 
@@ -493,6 +509,7 @@ inherited as (
         flagged.first_seen_at,
         flagged.first_active_at,
         flagged.last_seen_at,
+        flagged.first_name,
         flagged.occurrences,
         flagged.record_count,
         flagged.email_sha256,
@@ -539,6 +556,7 @@ final as (
         flags.first_seen_at,
         flags.first_active_at,
         flags.last_seen_at,
+        flags.first_name,
         flags.occurrences,
         flags.record_count,
         flags.email_sha256,
