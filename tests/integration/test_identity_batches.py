@@ -20,7 +20,6 @@ model cannot be built twice in one batch.
 
 from __future__ import annotations
 
-import csv
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -31,6 +30,7 @@ import pytest
 from orchestration.contract import TABLES
 from orchestration.dbt import run_dbt
 from orchestration.settings import DBT_PROJECT_DIR, connect
+from tests.fixtures.contract_rows import order, write_csv
 
 pytestmark = pytest.mark.slow
 
@@ -93,13 +93,7 @@ def query(db: Path, sql: str) -> list[tuple]:
 def load_rows(db: Path, folder: Path, table: str, rows: list[dict]) -> None:
     from orchestration.loader import load_directory
 
-    folder.mkdir(parents=True)
-    columns = [column.name for column in TABLES[table].columns]
-    with (folder / f"{table}.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({name: row.get(name, "") for name in columns})
+    write_csv(folder, table, rows)
     load_directory(folder, db_path=db, tables=[table])
 
 
@@ -126,21 +120,24 @@ def batches(tmp_path_factory) -> SimpleNamespace:
     first_as_of, as_of = latest - timedelta(days=2), latest
     # a person who changed number: orders with the old one two months ago, the CRM
     # contact edited to the new one three weeks ago
+    # (and Sam's old number on an order with the account: below)
     load_rows(
         db,
         work / "orders_changed",
         "orders",
         [
-            {
-                "order_id": "ORD-batch-test-old-number",
-                "email": CHANGED["email"],
-                "phone": CHANGED["old_phone"],
-                "status": "completed",
-                "currency": "USD",
-                "order_total": "20.00",
-                "sales_channel": "web",
-                "ordered_at": first_as_of - timedelta(days=60),
-            }
+            order(
+                "ORD-batch-test-old-number",
+                first_as_of - timedelta(days=60),
+                email=CHANGED["email"],
+                phone=CHANGED["old_phone"],
+            ),
+            order(
+                "ORD-batch-test-spread",
+                first_as_of - timedelta(days=60),
+                user_id=SPREAD["user_id"],
+                phone=SPREAD["old_phone"],
+            ),
         ],
     )
     load_rows(
@@ -167,8 +164,8 @@ def batches(tmp_path_factory) -> SimpleNamespace:
             },
         ],
     )
-    # Sam's old number on an order with the account, and texted (the text's record exists
-    # before the batch that sees it again); the account logs in with the email
+    # Sam's old number is texted (the text's record exists before the batch that sees it
+    # again); the account logs in with the email
     load_rows(
         db,
         work / "sms_spread",
@@ -180,23 +177,6 @@ def batches(tmp_path_factory) -> SimpleNamespace:
                 "phone": SPREAD["old_phone"],
                 "event_type": "sent",
                 "occurred_at": first_as_of - timedelta(days=55),
-            }
-        ],
-    )
-    load_rows(
-        db,
-        work / "orders_spread",
-        "orders",
-        [
-            {
-                "order_id": "ORD-batch-test-spread",
-                "user_id": SPREAD["user_id"],
-                "phone": SPREAD["old_phone"],
-                "status": "completed",
-                "currency": "USD",
-                "order_total": "20.00",
-                "sales_channel": "web",
-                "ordered_at": first_as_of - timedelta(days=60),
             }
         ],
     )

@@ -17,7 +17,6 @@ Then `chorus identity-explain` on a merged customer and a shared email, and
 
 from __future__ import annotations
 
-import csv
 import json
 import shutil
 from pathlib import Path
@@ -27,9 +26,9 @@ import pytest
 from typer.testing import CliRunner
 
 from orchestration.cli import app
-from orchestration.contract import TABLES
 from orchestration.dbt import run_dbt
 from orchestration.settings import DBT_PROJECT_DIR, connect
+from tests.fixtures.contract_rows import order, write_csv
 
 pytestmark = pytest.mark.slow
 
@@ -38,18 +37,6 @@ RILEY_OLD, RILEY_NEW = "+12025550110", "+12025550111"
 LEE_A, LEE_B = "+12025550120", "+12025550121"
 KIM_JIN, KIM_MINA = "+12025550130", "+12025550131"
 MORGAN_PHONE = "+12025550140"
-
-
-def _order(order_id: str, at: str, **identifiers) -> dict:
-    return {
-        "order_id": order_id,
-        "status": "completed",
-        "currency": "USD",
-        "order_total": "25.00",
-        "sales_channel": "store" if identifiers.get("device_id") else "web",
-        "ordered_at": at,
-        **identifiers,
-    }
 
 
 def _contact(contact_id: str, created: str, updated: str, **values) -> dict:
@@ -140,50 +127,50 @@ ROWS = {
         ),
     ],  # fmt: skip
     "orders": [
-        _order(
+        order(
             "O-PAT-1",
             "2026-06-01T12:00:00Z",
             user_id="u-pat",
             email="pat@inbox.test",
             phone=PAT_OLD,
         ),
-        _order(
+        order(
             "O-PAT-2",
             "2026-10-01T12:00:00Z",
             user_id="u-pat",
             email="pat@inbox.test",
             phone=PAT_NEW,
         ),
-        _order("O-RILEY-1", "2026-05-10T12:00:00Z", email="riley@inbox.test", phone=RILEY_OLD),
-        _order("O-RILEY-2", "2026-08-20T12:00:00Z", email="riley@inbox.test", phone=RILEY_NEW),
-        _order("O-LEE-A", "2026-07-01T12:00:00Z", email="lee.a@inbox.test", phone=LEE_A),
-        _order("O-LEE-B", "2026-07-02T12:00:00Z", email="lee.b@inbox.test", phone=LEE_B),
-        _order(
+        order("O-RILEY-1", "2026-05-10T12:00:00Z", email="riley@inbox.test", phone=RILEY_OLD),
+        order("O-RILEY-2", "2026-08-20T12:00:00Z", email="riley@inbox.test", phone=RILEY_NEW),
+        order("O-LEE-A", "2026-07-01T12:00:00Z", email="lee.a@inbox.test", phone=LEE_A),
+        order("O-LEE-B", "2026-07-02T12:00:00Z", email="lee.b@inbox.test", phone=LEE_B),
+        order(
             "O-JORDAN-1", "2026-05-01T12:00:00Z", user_id="u-jordan", email="jordan.old@inbox.test"
         ),
-        _order(
+        order(
             "O-JORDAN-2", "2026-09-15T12:00:00Z", user_id="u-jordan", email="jordan.new@inbox.test"
         ),
-        _order(
+        order(
             "O-MORGAN", "2026-08-01T12:00:00Z", email="morgan.home@inbox.test", phone=MORGAN_PHONE
         ),
-        _order(
+        order(
             "O-QUINN-1",
             "2026-06-01T12:00:00Z",
             email="quinn@inbox.test",
             anonymous_id="cookie-quinn",
         ),
-        _order("O-QUINN-2", "2026-09-01T12:00:00Z", user_id="u-quinn", email="quinn@inbox.test"),
+        order("O-QUINN-2", "2026-09-01T12:00:00Z", user_id="u-quinn", email="quinn@inbox.test"),
         # the shop tablet, three shoppers in one afternoon; the cashier's placeholder
-        _order("O-STORE-1", "2026-09-05T14:00:00Z", user_id="u-pat", device_id="TABLET-1"),
-        _order(
+        order("O-STORE-1", "2026-09-05T14:00:00Z", user_id="u-pat", device_id="TABLET-1"),
+        order(
             "O-STORE-2",
             "2026-09-05T15:00:00Z",
             user_id="u-jordan",
             device_id="TABLET-1",
             email="noemail@noemail.com",
         ),
-        _order(
+        order(
             "O-STORE-3",
             "2026-09-05T16:00:00Z",
             user_id="u-quinn",
@@ -231,14 +218,8 @@ runner = CliRunner()
 
 
 def write_raw(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
     for table, rows in ROWS.items():
-        columns = [column.name for column in TABLES[table].columns]
-        with (folder / f"{table}.csv").open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=columns)
-            writer.writeheader()
-            for row in rows:
-                writer.writerow({name: row.get(name, "") for name in columns})
+        write_csv(folder, table, rows)
     return folder
 
 

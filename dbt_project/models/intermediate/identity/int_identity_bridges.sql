@@ -183,13 +183,15 @@ touched_parts as (
 
 ),
 
-part_type_counts as (
+-- what each touched part holds, as the values it counts as (node_types)
+touched_values as (
 
     select
         node_parts.candidate_node_id,
         node_parts.part_id,
+        node_parts.node_id,
         node_types.identifier_type,
-        count(distinct node_types.value_key) as value_count
+        node_types.value_key
     from node_parts
     inner join touched_parts
         on
@@ -197,6 +199,17 @@ part_type_counts as (
             and node_parts.part_id = touched_parts.part_id
     inner join node_types
         on node_parts.node_id = node_types.node_id
+
+),
+
+part_type_counts as (
+
+    select
+        candidate_node_id,
+        part_id,
+        identifier_type,
+        count(distinct value_key) as value_count
+    from touched_values
     group by 1, 2, 3
 
 ),
@@ -222,19 +235,13 @@ evidence_parts as (
 
 -- distinct values of each type over the touched parts together (a first name may be in
 -- two parts: it counts once)
-touched_values as (
+touched_type_counts as (
 
     select
-        node_parts.candidate_node_id,
-        node_types.identifier_type,
-        count(distinct node_types.value_key) as value_count
-    from node_parts
-    inner join touched_parts
-        on
-            node_parts.candidate_node_id = touched_parts.candidate_node_id
-            and node_parts.part_id = touched_parts.part_id
-    inner join node_types
-        on node_parts.node_id = node_types.node_id
+        candidate_node_id,
+        identifier_type,
+        count(distinct value_key) as value_count
+    from touched_values
     group by 1, 2
 
 ),
@@ -264,7 +271,7 @@ linked_values as (
         limits.counted_type,
         limits.max_at_once,
         limits.max_over_time,
-        touched_values.value_count as linked_values,
+        touched_type_counts.value_count as linked_values,
         max(part_type_counts.value_count) as largest_part_values
     from candidates
     inner join limits
@@ -273,10 +280,10 @@ linked_values as (
         on
             candidates.node_id = part_type_counts.candidate_node_id
             and limits.counted_type = part_type_counts.identifier_type
-    inner join touched_values
+    inner join touched_type_counts
         on
-            candidates.node_id = touched_values.candidate_node_id
-            and limits.counted_type = touched_values.identifier_type
+            candidates.node_id = touched_type_counts.candidate_node_id
+            and limits.counted_type = touched_type_counts.identifier_type
     left join unclean_candidates
         on candidates.node_id = unclean_candidates.candidate_node_id
     where unclean_candidates.candidate_node_id is null
@@ -289,27 +296,21 @@ linked_values as (
 part_activity as (
 
     select
-        node_parts.candidate_node_id as node_id,
-        node_types.identifier_type as counted_type,
-        node_parts.part_id,
+        touched_values.candidate_node_id as node_id,
+        touched_values.identifier_type as counted_type,
+        touched_values.part_id,
         limits.handover_days,
         min(identifiers.first_active_at) as first_active_at,
         max(identifiers.last_seen_at) as last_active_at
-    from node_parts
-    inner join touched_parts
-        on
-            node_parts.candidate_node_id = touched_parts.candidate_node_id
-            and node_parts.part_id = touched_parts.part_id
-    inner join node_types
-        on node_parts.node_id = node_types.node_id
+    from touched_values
     inner join candidates
-        on node_parts.candidate_node_id = candidates.node_id
+        on touched_values.candidate_node_id = candidates.node_id
     inner join limits
         on
             candidates.identifier_type = limits.identifier_type
-            and node_types.identifier_type = limits.counted_type
+            and touched_values.identifier_type = limits.counted_type
     inner join identifiers
-        on node_parts.node_id = identifiers.node_id
+        on touched_values.node_id = identifiers.node_id
     group by 1, 2, 3, 4
 
 ),
