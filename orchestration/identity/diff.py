@@ -82,7 +82,7 @@ def run(
 ) -> DiffReport:
     import time
 
-    from orchestration.dbt import release_duckdb, run_dbt
+    from orchestration.dbt import run_dbt
 
     started = time.perf_counter()
     db = db or settings.duckdb_path()
@@ -106,7 +106,6 @@ def run(
                 on_node=on_node,
                 project_dir=project_dir,
             )  # fmt: skip
-            release_duckdb()
             if not outcome.success:
                 details = "; ".join(outcome.failures[:3]) or outcome.exception or "see dbt.log"
                 raise DiffError(f"the scratch build failed: {details}")

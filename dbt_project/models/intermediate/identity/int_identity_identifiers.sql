@@ -348,7 +348,10 @@ linked as (
         counted.node_id as counted_node_id
     from region_nodes as subject
     inner join limits
-        on subject.identifier_type = limits.identifier_type
+        on
+            subject.identifier_type = limits.identifier_type
+            -- traits are not on the records' identifiers (the next select counts them)
+            and limits.counted_type not in ('{{ chorus_identity_traits() | join("', '") }}')
     inner join record_identifiers as counted
         on
             subject.record_id = counted.record_id
