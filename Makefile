@@ -37,7 +37,7 @@ ui: install
 	$(RUN) dagster dev -m orchestration.definitions -p 3000
 
 dashboards: install
-	@echo "Dashboards arrive with the dashboards issue: not yet built."
+	@echo "Dashboards are not built yet."
 
 bench: install
 	$(RUN) python -m bench.run

@@ -93,7 +93,7 @@ def main(step: str, data_dir: str, db: str, customers: int, days: int) -> dict:
             seconds_excluding_read=round(time.perf_counter() - loaded, 2),
         )
     elif step == "score":
-        # identity against the generator's ground truth (the measures)
+        # identity against the generator's ground truth (pairwise precision and recall)
         from orchestration.identity.report import score
         from orchestration.settings import connect
 

@@ -92,7 +92,7 @@ def do_load(source: Path, db: Path | None, tables: list[str] | None):
             return load_directory(source, db_path=db, tables=tables, progress=update)
     except ContractError as exc:
         raise fail(
-            str(exc), "fix the file's header (see SPEC input contract) and load again", 2
+            str(exc), "fix the file's header (see docs/input-contract.md) and load again", 2
         ) from None
 
 

@@ -1,4 +1,4 @@
-"""The raw input contract (SPEC "Input contract") as data: one place that the generator,
+"""The raw input contract (docs/input-contract.md) as data: one place that the generator,
 the loader, the Great Expectations suites and the tests all read.
 
 Raw tables keep identifiers as they arrive (messy emails and phones, ids as strings);
@@ -30,7 +30,7 @@ class Column:
     enum: tuple[str, ...] | None = None  # accepted values, compared lower(trim(value))
     min_value: float | None = None  # inclusive lower bound (amounts, quantities)
     max_value: float | None = None
-    required: bool = True  # the column must exist in the file (SPEC "required columns")
+    required: bool = True  # the column must exist in the file's header
     description: str = ""
 
 

@@ -1,5 +1,5 @@
 {#-
-    SPEC "Time": every model computes state as of one UTC timestamp.
+    Every model computes state as of one UTC timestamp (docs/rules.md "Time").
 
     chorus_as_of() returns it as a SQL timestamp literal, e.g.
     cast('2024-06-30 23:59:00.000000' as timestamp), so the value is frozen into the

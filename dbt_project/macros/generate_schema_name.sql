@@ -2,7 +2,7 @@
     Custom schemas are used as written: staging models land in `staging`, marts in
     `marts`, seeds in `seeds` (dbt_project.yml), whatever the target's default schema.
     dbt's default would prefix them (`main_staging`), which breaks the public schema
-    names in SPEC.md that dashboards and activations query. Nodes without a custom
+    names that users' queries rely on (docs/marts.md). Nodes without a custom
     schema fall back to the target schema.
     Var chorus_schema_prefix (default '') is put before every custom schema: a scratch
     build beside the real one (`chorus identity-diff` builds into identity_diff_*).

@@ -1,7 +1,7 @@
 -- One row per normalized identifier seen in any source: the customer it belongs to
 -- (null for shared and junk values, which link nobody), whether it is shared or junk
--- and why, and when and how often it was seen. The identity graph's answer (SPEC
--- "customer_identifiers"); how ids are chosen: int_identity_customer_ids.
+-- and why, and when and how often it was seen. The identity graph's answer
+-- (docs/marts.md); how ids are chosen: int_identity_customer_ids.
 --
 -- node_id is the identifier's node in the identity graph (chorus_node_id).
 -- Batched (macros/identity/chorus_identity_batch.sql): an incremental batch rewrites the
