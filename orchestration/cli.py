@@ -15,15 +15,28 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from orchestration import settings
-from orchestration.commands import identity
-from orchestration.commands.common import AsOf, DbPath, console, fail, progress_bar
+from orchestration import settings, warehouse
+from orchestration.commands import identity, sql
+from orchestration.commands.common import (
+    AsOf,
+    ChorusGroup,
+    DbPath,
+    Vars,
+    console,
+    fail,
+    parse_vars,
+    progress_bar,
+)
+from orchestration.dbt import describe_outcome
 
 app = typer.Typer(
+    cls=ChorusGroup,
     help="Chorus: one decision layer for email, SMS, push, chat and paid media.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # plain help: rich markup would eat "[generate]" and type every flag "<bool>"
+    rich_markup_mode=None,
 )
 
 
@@ -87,18 +100,66 @@ def do_load(source: Path, db: Path | None, tables: list[str] | None):
             "run `chorus generate --out DIR` first, or pass --from with your export folder",
             2,
         )
+    if settings.dbt_target() == "duckdb":
+        warehouse.check_writable(db, must_exist=False)
     try:
         with progress_bar("load") as update:
-            return load_directory(source, db_path=db, tables=tables, progress=update)
+            summary = load_directory(source, db_path=db, tables=tables, progress=update)
     except ContractError as exc:
         raise fail(
             str(exc), "fix the file's header (see docs/input-contract.md) and load again", 2
         ) from None
+    warehouse.publish_snapshot(db)
+    return summary
 
 
-def do_build(as_of: str | None, select: str | None, full_refresh: bool, db: Path | None):
+def check_raw_tables(db: Path | None, dbt_vars_: dict) -> None:
+    """Before dbt on a DuckDB warehouse: the file exists, nobody else holds it, and the raw
+    tables the sources read are there (else dbt prints a screen of errors per model)."""
+    from orchestration.contract import TABLES
+
+    target = warehouse.check_writable(db)
+    schema = str(dbt_vars_.get("chorus_raw_schema", "raw"))
+    con = settings.connect(target, read_only=True)
+    try:
+        present = {
+            name
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = ?",
+                [schema],
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    absent = [name for name in TABLES if name not in present]
+    if len(absent) == len(TABLES):
+        raise fail(
+            f"the warehouse {target} has no raw tables in schema {schema!r}",
+            "load data first: `chorus load --from DIR` (or `chorus run --generate` for "
+            "sample data)",
+            2,
+        )
+    if absent:
+        raise fail(
+            f"schema {schema!r} lacks raw tables: {', '.join(absent)}",
+            "load them (`chorus load --from DIR` creates every contract table, empty when "
+            "DIR has no file for it)",
+            2,
+        )
+
+
+def do_build(
+    as_of: str | None,
+    select: str | None,
+    full_refresh: bool,
+    db: Path | None,
+    extra_vars: dict | None = None,
+):
     from orchestration.dbt import dbt_vars, run_dbt
 
+    variables = dbt_vars(as_of, extra_vars)
+    if settings.dbt_target() == "duckdb":
+        check_raw_tables(db, variables)
     command = ["build"]
     if select:
         command += ["--select", select]
@@ -111,23 +172,37 @@ def do_build(as_of: str | None, select: str | None, full_refresh: bool, db: Path
             done["n"] += 1
             update(unique_id.split(".", 2)[-1], done["n"], 0)
 
-        outcome = run_dbt(command, vars=dbt_vars(as_of), db_path=db, on_node=on_node)
+        outcome = run_dbt(command, vars=variables, db_path=db, on_node=on_node)
     if not outcome.success:
+        text = " ".join([outcome.exception or "", *outcome.failures])
+        if warehouse.is_lock_error(text):
+            error = warehouse.busy(warehouse.resolve(db), warehouse.lock_holder(text))
+            raise fail(error.message, error.hint)
         for line in outcome.failures[:20]:
-            console.print(f"  [red]x[/] {line}")
+            console.print(f"  [red]x[/] {_first_lines(line)}", highlight=False)
+        if len(outcome.failures) > 20:
+            console.print(f"  ... and {len(outcome.failures) - 20} more")
         if outcome.exception:
-            console.print(f"  [red]{outcome.exception}[/]")
+            console.print(f"  [red]{_first_lines(outcome.exception)}[/]", highlight=False)
         raise fail(
             "dbt build failed",
-            "read the failures above (full log: dbt_project/logs/dbt.log); fix the model or "
-            "data and re-run `chorus build --select <node>+`",
+            "read the failures above (the full log: dbt_project/logs/dbt.log); a failing "
+            "test names the rule and the rows that break it. Fix the model, seed or data, "
+            "then re-run `chorus build --select <node>+`",
         )
+    warehouse.publish_snapshot(db)
     return outcome
+
+
+def _first_lines(text: str, n: int = 3) -> str:
+    lines = [line for line in str(text).strip().splitlines() if line.strip()]
+    return "\n    ".join(lines[:n]) + (" ..." if len(lines) > n else "")
 
 
 def do_validate(db: Path | None, tables: list[str] | None):
     from expectations.runner import validate
 
+    warehouse.check_readable(db)
     with console.status("validating raw sources with Great Expectations"):
         return validate(db_path=db, tables=tables)
 
@@ -165,24 +240,58 @@ def print_load(summary) -> None:
 
 
 def print_models(db: Path | None) -> None:
-    con = settings.connect(db, read_only=True)
+    """The public marts first, with their rows and what one row is; then one line per
+    other layer (seeds, staging views, intermediate work tables)."""
+    con, _ = warehouse.open_reader(db)
     try:
-        rows = con.sql(
+        rows = con.execute(
             """
-            select table_schema, table_name from information_schema.tables
-            where table_schema in ('seeds', 'staging', 'intermediate', 'marts')
+            select t.table_schema, t.table_name, coalesce(d.comment, v.comment)
+            from information_schema.tables as t
+            left join duckdb_tables() as d
+                on d.schema_name = t.table_schema and d.table_name = t.table_name
+            left join duckdb_views() as v
+                on v.schema_name = t.table_schema and v.view_name = t.table_name
+            where t.table_schema in ('seeds', 'staging', 'intermediate', 'marts')
             order by 1, 2
             """
         ).fetchall()
-        table = Table(title="models")
-        table.add_column("relation")
-        table.add_column("rows", justify="right")
-        for schema, name in rows:
-            count = con.sql(f'select count(*) from "{schema}"."{name}"').fetchall()[0][0]
-            table.add_row(f"{schema}.{name}", f"{count:,}")
-        console.print(table)
+        marts = Table(title="marts (the public tables: query them with `chorus sql`)")
+        marts.add_column("table")
+        marts.add_column("rows", justify="right")
+        marts.add_column("one row per")
+        layers: dict[str, list[str]] = {}
+        for schema, name, comment in rows:
+            if schema != "marts":
+                layers.setdefault(schema, []).append(name)
+                continue
+            count = con.execute(f'select count(*) from "{schema}"."{name}"').fetchall()[0][0]
+            marts.add_row(f"{schema}.{name}", f"{count:,}", _grain(comment))
+        console.print(marts)
+        words = {
+            "seeds": "seed tables (rules and configuration)",
+            "staging": "staging views (typed, normalized raw data)",
+            "intermediate": "intermediate work tables",
+        }
+        for schema in ("seeds", "staging", "intermediate"):
+            if layers.get(schema):
+                console.print(
+                    f"  also built: {len(layers[schema])} {words[schema]} in schema {schema}"
+                )
     finally:
         con.close()
+
+
+def _grain(comment: str | None) -> str:
+    """'One row per resolved customer ...' -> 'resolved customer ...', first sentence."""
+    if not comment:
+        return ""
+    text = " ".join(comment.split())
+    sentence = text.split(". ")[0].split(": ")[0]
+    for prefix in ("One row per ", "one row per "):
+        if sentence.startswith(prefix):
+            sentence = sentence[len(prefix) :]
+    return sentence if len(sentence) <= 70 else sentence[:67] + "..."
 
 
 def print_steps(report: RunReport) -> None:
@@ -246,10 +355,11 @@ def build(
     as_of: AsOf = None,
     select: Annotated[str | None, typer.Option(help="dbt selection, e.g. staging+.")] = None,
     full_refresh: Annotated[bool, typer.Option(help="Rebuild incremental models.")] = False,
+    vars_: Vars = None,
     db: DbPath = None,
 ) -> None:
     """dbt build: seeds, models and their tests (unit and data)."""
-    outcome = do_build(parse_as_of(as_of), select, full_refresh, db)
+    outcome = do_build(parse_as_of(as_of), select, full_refresh, db, parse_vars(vars_))
     if not outcome.counts:
         raise fail(
             f"nothing matched the selection {select!r}",
@@ -257,8 +367,7 @@ def build(
             "--profiles-dir dbt_project`",
             2,
         )
-    counts = ", ".join(f"{n} {status}" for status, n in sorted(outcome.counts.items()))
-    console.print(f"dbt build ok in {outcome.seconds:.1f} s ({counts})")
+    console.print(f"dbt build ok in {outcome.seconds:.1f} s: {describe_outcome(outcome)}")
 
 
 @app.command()
@@ -285,14 +394,18 @@ def run(
     generate_data: Annotated[
         bool, typer.Option("--generate/--no-generate", help="Generate sample data first.")
     ] = False,
-    customers: Annotated[int, typer.Option(help="With --generate: persons.")] = 20_000,
-    days: Annotated[int, typer.Option(help="With --generate: days.")] = 90,
+    customers: Annotated[int, typer.Option(help="With --generate: persons.", min=1)] = 20_000,
+    days: Annotated[int, typer.Option(help="With --generate: days.", min=1)] = 90,
     seed: Annotated[int, typer.Option(help="With --generate: seed.")] = 42,
+    vars_: Vars = None,
     db: DbPath = None,
 ) -> None:
     """Everything: [generate] -> load -> validate -> build, then a summary."""
     source = from_ or settings.data_dir()
     as_of_value = parse_as_of(as_of)
+    extra_vars = parse_vars(vars_)
+    if settings.dbt_target() == "duckdb":  # before generating: fail fast on a busy file
+        warehouse.check_writable(db, must_exist=False)
     report = RunReport()
 
     if generate_data:
@@ -313,10 +426,8 @@ def run(
     started = time.perf_counter()
     outcome = None
     if validation.success:
-        outcome = do_build(as_of_value, None, False, db)
-        report.add(
-            "build", started, ", ".join(f"{n} {s}" for s, n in sorted(outcome.counts.items()))
-        )
+        outcome = do_build(as_of_value, None, False, db, extra_vars)
+        report.add("build", started, describe_outcome(outcome))
 
     console.rule("Chorus summary")
     print_load(summary)
@@ -337,6 +448,7 @@ def run(
 app.command("identity-report")(identity.report)
 app.command("identity-explain")(identity.explain)
 app.command("identity-diff")(identity.diff)
+app.command("sql")(sql.sql)
 
 
 def main() -> None:

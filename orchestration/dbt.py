@@ -20,9 +20,36 @@ class DbtOutcome:
     command: str
     seconds: float = 0.0
     counts: dict[str, int] = field(default_factory=dict)  # status -> nodes
+    by_kind: dict[tuple[str, str], int] = field(default_factory=dict)  # (type, status) -> n
     failures: list[str] = field(default_factory=list)  # "model.x: message"
     exception: str | None = None
     result: object = None  # the dbtRunnerResult, for callers that need node details
+
+
+# how the summary names dbt's node types and statuses (dbt says "pass" and "success")
+_KINDS = {
+    "model": ("model", "models"),
+    "seed": ("seed", "seeds"),
+    "snapshot": ("snapshot", "snapshots"),
+    "test": ("data test", "data tests"),
+    "unit_test": ("unit test", "unit tests"),
+}
+_DONE = {"success": "built", "pass": "passed", "warn": "warned", "skipped": "skipped"}
+
+
+def describe_outcome(outcome: DbtOutcome) -> str:
+    """'24 models and 5 seeds built; 206 data tests and 16 unit tests passed', then any
+    warnings, failures and skips, in words a reader of the summary knows."""
+    phrases: dict[str, list[str]] = {}
+    for (kind, status), n in sorted(outcome.by_kind.items()):
+        one, many = _KINDS.get(kind, (kind, f"{kind}s"))
+        verb = _DONE.get(status, "failed" if status in ("error", "fail") else status)
+        if kind == "seed" and verb == "built":
+            verb = "loaded"
+        phrases.setdefault(verb, []).append(f"{n:,} {one if n == 1 else many}")
+    order = ["built", "loaded", "passed", "warned", "failed", "skipped"]
+    verbs = sorted(phrases, key=lambda v: order.index(v) if v in order else len(order))
+    return "; ".join(f"{' and '.join(phrases[v])} {v}" for v in verbs) or "nothing ran"
 
 
 def dbt_vars(as_of: str | None = None, extra: dict | None = None) -> dict:
@@ -118,6 +145,8 @@ def run_dbt(
     for node_result in getattr(result.result, "results", None) or []:
         status = str(getattr(node_result.status, "value", node_result.status))
         outcome.counts[status] = outcome.counts.get(status, 0) + 1
+        kind = (str(getattr(node_result.node, "resource_type", "node")), status)
+        outcome.by_kind[kind] = outcome.by_kind.get(kind, 0) + 1
         if status not in ("success", "pass", "skipped", "warn"):
             outcome.failures.append(f"{node_result.node.unique_id}: {node_result.message}")
     return outcome

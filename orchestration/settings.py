@@ -47,6 +47,13 @@ def identity_max_cluster_size() -> int:
     return int(os.environ.get("CHORUS_IDENTITY_MAX_CLUSTER_SIZE", "50"))
 
 
+def snapshot_enabled() -> bool:
+    """CHORUS_SNAPSHOT: publish `<warehouse>.snapshot.duckdb` after each successful load
+    and build, for readers working beside a writer (default on; 0 turns it off, e.g. for
+    a warehouse too large to copy at every step)."""
+    return os.environ.get("CHORUS_SNAPSHOT", "1").strip().lower() not in ("0", "false", "off")
+
+
 def connect(path: Path | None = None, read_only: bool = False):
     """A DuckDB connection configured the same way everywhere (UTC, threads, memory)."""
     import duckdb

@@ -1,9 +1,13 @@
 """What every `chorus` command shares: the console, the one-line failure with a hint,
-the progress bar and the common options."""
+the command group that turns every expected failure into that line, the progress display
+and the common options."""
 
 from __future__ import annotations
 
+import difflib
+import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,17 +39,99 @@ DbPath = Annotated[
     Path | None,
     typer.Option("--db", help="DuckDB warehouse file (default: $CHORUS_DUCKDB_PATH)."),
 ]
+Vars = Annotated[
+    str | None,
+    typer.Option(
+        "--vars",
+        help="dbt vars as YAML or JSON, e.g. '{chorus_lifecycle_active_days: 45}' "
+        "(the names are in the README's configuration table).",
+    ),
+]
 
 
 def fail(message: str, hint: str, code: int = 1) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}")
-    console.print(f"[yellow]what to do:[/] {hint}")
+    # markup off for the text itself: a path or a value may contain [brackets]
+    console.print("[bold red]error:[/] ", end="")
+    console.print(message, markup=False, highlight=False)
+    console.print("[yellow]what to do:[/] ", end="")
+    console.print(hint, markup=False, highlight=False)
     return typer.Exit(code)
+
+
+class ChorusGroup(typer.core.TyperGroup):
+    """The `chorus` command group: an expected failure raised anywhere below a command
+    (warehouse.WarehouseError, DuckDB's lock conflict) becomes the one-line error; an
+    unexpected one becomes one line too, saying it is a bug, with the traceback only
+    when CHORUS_DEBUG=1."""
+
+    def invoke(self, ctx):
+        from orchestration import warehouse
+
+        try:
+            return super().invoke(ctx)
+        except warehouse.WarehouseError as exc:
+            raise fail(exc.message, exc.hint, exc.code) from None
+        except (typer.Exit, typer.Abort, typer.exceptions.TyperException):
+            raise  # usage errors and exits: typer (its own copy of click) prints them
+        except KeyboardInterrupt:
+            console.print("interrupted")
+            raise typer.Exit(130) from None
+        except Exception as exc:
+            if warehouse.is_lock_error(exc):
+                error = warehouse.busy(warehouse.resolve(None), warehouse.lock_holder(exc))
+                raise fail(error.message, error.hint) from None
+            if os.environ.get("CHORUS_DEBUG"):
+                console.print_exception()
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            raise fail(
+                f"unexpected {type(exc).__name__}: {first[:300]}",
+                "this is a bug in Chorus, not in your data: re-run with CHORUS_DEBUG=1 "
+                "to see the traceback, and report it with the command you ran",
+            ) from None
+
+
+def parse_vars(text: str | None) -> dict:
+    """--vars as dbt takes them (a YAML or JSON mapping); a name the project does not
+    declare is a typo, not a silent no-op."""
+    if not text:
+        return {}
+    import yaml
+
+    from orchestration import settings
+
+    try:
+        parsed = yaml.safe_load(text)
+    except yaml.YAMLError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        raise fail(
+            f"--vars {text!r} is not a mapping",
+            "pass YAML or JSON, e.g. --vars '{chorus_lifecycle_active_days: 45}'",
+            2,
+        )
+    project = yaml.safe_load((settings.DBT_PROJECT_DIR / "dbt_project.yml").read_text())
+    known = set((project or {}).get("vars") or {})
+    for name in parsed:
+        if str(name) not in known:
+            close = difflib.get_close_matches(str(name), sorted(known), n=1)
+            raise fail(
+                f"--vars: the project has no var {name!r}"
+                + (f" (did you mean {close[0]!r}?)" if close else ""),
+                "see the dbt vars in the README's configuration table "
+                "(dbt_project/dbt_project.yml declares them all)",
+                2,
+            )
+    return parsed
 
 
 @contextmanager
 def progress_bar(description: str) -> Iterator[Callable[[str, int, int], None]]:
-    """Yield a callback(step, done, total) that drives one rich progress bar."""
+    """Yield a callback(step, done, total) that drives one rich progress bar; without a
+    terminal (CI, a pipe), plain progress lines instead, at most one every few seconds."""
+    if not console.is_terminal:
+        with _progress_lines(description) as update:
+            yield update
+        return
     with Progress(
         SpinnerColumn(),
         TextColumn("[bold]{task.description}"),
@@ -61,3 +147,33 @@ def progress_bar(description: str) -> Iterator[Callable[[str, int, int], None]]:
             progress.update(task, description=f"{description}: {step}", completed=done, total=total)
 
         yield update
+
+
+PROGRESS_LINE_SECONDS = 5.0
+
+
+@contextmanager
+def _progress_lines(description: str) -> Iterator[Callable[[str, int, int], None]]:
+    started = time.monotonic()
+    state = {"last": started, "done": 0}
+
+    def update(step: str, done: int, total: int) -> None:
+        state["done"] = done
+        now = time.monotonic()
+        if now - state["last"] < PROGRESS_LINE_SECONDS:
+            return
+        state["last"] = now
+        count = f"{done:,}/{total:,}" if total else f"{done:,} done"
+        console.print(
+            f"{description}: {count}, {now - started:.0f} s (now: {step})",
+            markup=False,
+            highlight=False,
+        )
+
+    yield update
+    if state["done"]:
+        console.print(
+            f"{description}: finished in {time.monotonic() - started:.1f} s",
+            markup=False,
+            highlight=False,
+        )

@@ -11,8 +11,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from orchestration import settings
-from orchestration.commands.common import DbPath, console, fail, progress_bar
+from orchestration import warehouse
+from orchestration.commands.common import DbPath, console, fail, parse_vars, progress_bar
 
 
 def report(
@@ -27,7 +27,9 @@ def report(
     --truth, pairwise precision and recall of "same customer" against ground truth."""
     from orchestration.identity.report import quality, score
 
-    con = settings.connect(db, read_only=True)
+    con, source = warehouse.open_reader(db)
+    if source.note:
+        console.print(f"note: {source.note}", style="dim", markup=False, highlight=False)
     try:
         summary = quality(con, top=top)
         scores = score(con, truth) if truth else None
@@ -88,7 +90,8 @@ def report(
             f"{summary['oversized']} customer(s) have more than {summary['max_cluster_size']} "
             "identifiers: a shared value is probably merging different people",
             "list them above, then block the value in seeds/identity_blocklist.csv or lower "
-            "its type's max_linked in seeds/identity_rules.csv, and rebuild",
+            "its type's max_at_once or max_over_time in seeds/identity_rules.csv (try the "
+            "edit with `chorus identity-diff`), and rebuild",
         )
 
 
@@ -119,10 +122,9 @@ def explain(
     back and by which rule), or why an identifier belongs to no customer. Values masked."""
     from orchestration.identity import explain as ex
 
-    db = db or settings.duckdb_path()
-    if not db.exists():
-        raise fail(f"{db} does not exist", "build the warehouse first: `chorus run`", 2)
-    con = settings.connect(db, read_only=True)
+    con, source = warehouse.open_reader(db)
+    if source.note:
+        console.print(f"note: {source.note}", style="dim", markup=False, highlight=False)
     try:
         focus = None
         if ex.CUSTOMER_ID.match(query.strip()):
@@ -306,18 +308,10 @@ def diff(
     """Preview a rule change: build identity with the edited seeds (or --vars) into
     scratch schemas, from exactly the evidence the marts read, and report the customers
     that would merge, split or change id, by cause. The marts are not touched."""
-    import yaml
-
     from orchestration.identity.diff import DiffError, run
 
-    extra: dict = {}
-    if vars_:
-        try:
-            extra = yaml.safe_load(vars_)
-        except yaml.YAMLError:
-            extra = None
-        if not isinstance(extra, dict):
-            raise fail(f"--vars {vars_!r} is not a mapping", "pass e.g. --vars '{name: value}'", 2)
+    extra = parse_vars(vars_)
+    db = warehouse.check_writable(db)  # it builds scratch schemas into the warehouse
     try:
         if as_json:
             report = run(db, seed, extra, sample, keep)
