@@ -323,7 +323,10 @@ def generate(
         typer.Option(help="End of the window (exclusive), UTC. Default: 2026-11-01."),
     ] = None,
 ) -> None:
-    """Write a believable omnichannel sample business (every raw table, seeds, ground truth)."""
+    """Write a sample business.
+
+    Every raw table of the input contract, the seeds' content and ground truth, for a
+    believable omnichannel business; the same seed gives the same files."""
     if format not in ("parquet", "csv"):
         raise fail(f"--format {format!r} is not supported", "use --format parquet or csv", 2)
     target = out or settings.data_dir()
@@ -345,7 +348,10 @@ def load(
     table: Annotated[list[str] | None, typer.Option(help="Only these tables.")] = None,
     db: DbPath = None,
 ) -> None:
-    """Load DIR/<table>.csv|.parquet (or DIR/<table>/) into schema raw; rejects are kept."""
+    """Load raw files into the warehouse.
+
+    DIR/<table>.csv|.parquet (or DIR/<table>/) into schema raw; rows that break the
+    contract go to raw.rejected_rows with the reason."""
     summary = do_load(from_ or settings.data_dir(), db, table)
     print_load(summary)
 
@@ -358,7 +364,9 @@ def build(
     vars_: Vars = None,
     db: DbPath = None,
 ) -> None:
-    """dbt build: seeds, models and their tests (unit and data)."""
+    """Build the dbt project.
+
+    dbt build: seeds, models and their tests (unit and data), as of --as-of."""
     outcome = do_build(parse_as_of(as_of), select, full_refresh, db, parse_vars(vars_))
     if not outcome.counts:
         raise fail(
@@ -375,7 +383,9 @@ def validate(
     table: Annotated[list[str] | None, typer.Option(help="Only these raw tables.")] = None,
     db: DbPath = None,
 ) -> None:
-    """Run the Great Expectations suites on the raw sources; exit 1 on any failure."""
+    """Check the raw data.
+
+    Runs the Great Expectations suites on the raw sources; exits 1 on any failure."""
     from expectations.runner import render
 
     report = do_validate(db, table)
@@ -400,7 +410,9 @@ def run(
     vars_: Vars = None,
     db: DbPath = None,
 ) -> None:
-    """Everything: [generate] -> load -> validate -> build, then a summary."""
+    """Run everything, then print a summary.
+
+    [generate] -> load -> validate -> build, then the summary."""
     source = from_ or settings.data_dir()
     as_of_value = parse_as_of(as_of)
     extra_vars = parse_vars(vars_)

@@ -23,7 +23,9 @@ def report(
     top: Annotated[int, typer.Option(help="How many of the largest clusters to list.")] = 10,
     db: DbPath = None,
 ) -> None:
-    """Identity quality: clusters by size, the largest clusters, shared identifiers; with
+    """Score identity resolution.
+
+    Identity quality: clusters by size, the largest clusters, shared identifiers; with
     --truth, pairwise precision and recall of "same customer" against ground truth."""
     from orchestration.identity.report import quality, score
 
@@ -118,7 +120,9 @@ def explain(
     records: Annotated[int, typer.Option(help="How many linking records to list.")] = 30,
     db: DbPath = None,
 ) -> None:
-    """Why a customer holds its identifiers (the records that link them, what was held
+    """Explain a customer or an identifier.
+
+    Why a customer holds its identifiers (the records that link them, what was held
     back and by which rule), or why an identifier belongs to no customer. Values masked."""
     from orchestration.identity import explain as ex
 
@@ -305,7 +309,9 @@ def diff(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     db: DbPath = None,
 ) -> None:
-    """Preview a rule change: build identity with the edited seeds (or --vars) into
+    """Preview an identity rule change.
+
+    Build identity with the edited seeds (or --vars) into
     scratch schemas, from exactly the evidence the marts read, and report the customers
     that would merge, split or change id, by cause. The marts are not touched."""
     from orchestration.identity.diff import DiffError, run

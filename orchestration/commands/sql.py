@@ -40,7 +40,9 @@ def sql(
     ] = False,
     db: DbPath = None,
 ) -> None:
-    """Run one read-only SQL query against the warehouse and print the result. Tables:
+    """Query the warehouse (read-only).
+
+    Runs one SQL query and prints the result. Tables:
     marts.* (the public marts), raw.* (loaded data, raw.rejected_rows), staging.*,
     seeds.*; `show all tables` lists them."""
     import duckdb
