@@ -100,6 +100,13 @@ def do_load(source: Path, db: Path | None, tables: list[str] | None):
             "run `chorus generate --out DIR` first, or pass --from with your export folder",
             2,
         )
+    if not source.is_dir():
+        raise fail(
+            f"{source} is a file, not a folder",
+            "pass the folder holding the exports (<table>.csv, <table>.parquet or "
+            "<table>/ folders): `chorus load --from DIR`",
+            2,
+        )
     if settings.dbt_target() == "duckdb":
         warehouse.check_writable(db, must_exist=False)
     try:

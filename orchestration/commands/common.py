@@ -76,6 +76,14 @@ class ChorusGroup(typer.core.TyperGroup):
         except KeyboardInterrupt:
             console.print("interrupted")
             raise typer.Exit(130) from None
+        except OSError as exc:  # a path that is not there, not writable, a full disk
+            detail = exc.strerror or str(exc)
+            where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
+            raise fail(
+                f"{detail}{where}" if exc.strerror else str(exc),
+                "check the path, its permissions and the free disk space, then run the "
+                "command again",
+            ) from None
         except Exception as exc:
             if warehouse.is_lock_error(exc):
                 error = warehouse.busy(warehouse.resolve(None), warehouse.lock_holder(exc))

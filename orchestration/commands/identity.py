@@ -27,8 +27,18 @@ def report(
 
     Identity quality: clusters by size, the largest clusters, shared identifiers; with
     --truth, pairwise precision and recall of "same customer" against ground truth."""
-    from orchestration.identity.report import quality, score
+    from orchestration.identity.report import quality, score, truth_file
 
+    if truth is not None:
+        try:
+            truth_file(truth)
+        except FileNotFoundError as exc:
+            raise fail(
+                str(exc),
+                "pass the folder `chorus generate` wrote (DIR or DIR/_truth); ground "
+                "truth exists only for generated sample data",
+                2,
+            ) from None
     con, source = warehouse.open_reader(db)
     if source.note:
         console.print(f"note: {source.note}", style="dim", markup=False, highlight=False)

@@ -10,7 +10,7 @@ from typing import Any
 IDENTIFIERS_TABLE = "marts.customer_identifiers"
 
 
-def _truth_file(truth_dir: Path | str) -> Path:
+def truth_file(truth_dir: Path | str) -> Path:
     """Accept the data folder or its _truth/ folder."""
     path = Path(truth_dir)
     for candidate in (path / "identifiers.parquet", path / "_truth" / "identifiers.parquet"):
@@ -35,7 +35,7 @@ def score(con: Any, truth_dir: Path | str, table: str = IDENTIFIERS_TABLE) -> di
 
     con: a DuckDB connection to the warehouse (read-only is enough).
     """
-    truth = _truth_file(truth_dir)
+    truth = truth_file(truth_dir)
     con.execute(f"""
         create or replace temp view identity_score_points as
         with truth as (

@@ -138,7 +138,13 @@ def test_build_on_a_missing_or_empty_warehouse_says_load_first(tmp_path):
 
 def test_ordinary_mistakes_are_one_line_each(tmp_path):
     db = tmp_path / "chorus.duckdb"
+    a_file = tmp_path / "orders.csv"
+    a_file.write_text("order_id\n1\n")
     cases = [
+        (["load", "--from", str(a_file)], "not a folder"),
+        (["load", "--from", str(tmp_path / "nowhere")], "does not exist"),
+        (["identity-report", "--truth", str(tmp_path / "nowhere")], "identifiers.parquet"),
+        (["generate", "--customers", "5", "--out", str(a_file / "under_a_file")], "check the path"),
         (["run", "--generate", "--customers", "0"], "--customers"),
         (["generate", "--days", "0"], "--days"),
         (["build", "--vars", "{chorus_lifecycle_activ_days: 3}"], "chorus_lifecycle_active_days"),
