@@ -17,7 +17,16 @@ from rich.table import Table
 
 from orchestration import settings
 from orchestration.commands import identity
-from orchestration.commands.common import AsOf, DbPath, console, fail, progress_bar
+from orchestration.commands.common import (
+    AsOf,
+    DbPath,
+    Tables,
+    console,
+    fail,
+    progress_bar,
+    table_names,
+)
+from orchestration.commands.load_report import print_load
 
 app = typer.Typer(
     help="Chorus: one decision layer for email, SMS, push, chat and paid media.",
@@ -136,34 +145,6 @@ def do_validate(db: Path | None, tables: list[str] | None):
 # printing
 
 
-def print_load(summary) -> None:
-    from orchestration.loader import ROW_COLUMNS
-
-    table = Table(title="raw load (read = inserted + updated + unchanged + rejected)")
-    for col in ROW_COLUMNS:
-        table.add_column(col, justify="left" if col == "table" else "right")
-    for row in summary.as_rows():
-        table.add_row(
-            *[
-                f"{v:,.2f}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v)
-                for v in row
-            ]
-        )
-    console.print(table)
-    reasons = summary.rejects_by_reason()
-    if reasons:
-        from orchestration.contract import REJECT_REASONS
-
-        present = [r for r in REJECT_REASONS if any(k[1] == r for k in reasons)]
-        rejects = Table(title="rejected rows by reason (raw.rejected_rows)")
-        rejects.add_column("table")
-        for reason in present:
-            rejects.add_column(reason, justify="right")
-        for table_name in sorted({t for t, _ in reasons}):
-            rejects.add_row(table_name, *[f"{reasons.get((table_name, r), 0):,}" for r in present])
-        console.print(rejects)
-
-
 def print_models(db: Path | None) -> None:
     con = settings.connect(db, read_only=True)
     try:
@@ -233,11 +214,11 @@ def generate(
 @app.command()
 def load(
     from_: Annotated[Path | None, typer.Option("--from", help="Folder of raw files.")] = None,
-    table: Annotated[list[str] | None, typer.Option(help="Only these tables.")] = None,
+    table: Tables = None,
     db: DbPath = None,
 ) -> None:
     """Load DIR/<table>.csv|.parquet (or DIR/<table>/) into schema raw; rejects are kept."""
-    summary = do_load(from_ or settings.data_dir(), db, table)
+    summary = do_load(from_ or settings.data_dir(), db, table_names(table))
     print_load(summary)
 
 
@@ -263,13 +244,13 @@ def build(
 
 @app.command()
 def validate(
-    table: Annotated[list[str] | None, typer.Option(help="Only these raw tables.")] = None,
+    table: Tables = None,
     db: DbPath = None,
 ) -> None:
     """Run the Great Expectations suites on the raw sources; exit 1 on any failure."""
     from expectations.runner import render
 
-    report = do_validate(db, table)
+    report = do_validate(db, table_names(table))
     console.print(render(report))
     if not report.success:
         raise fail(
@@ -302,9 +283,7 @@ def run(
 
     started = time.perf_counter()
     summary = do_load(source, db, None)
-    report.add(
-        "load", started, f"{summary.total_loaded:,} loaded, {summary.total_rejected:,} rejected"
-    )
+    report.add("load", started, summary.outcome())
 
     started = time.perf_counter()
     validation = do_validate(db, None)

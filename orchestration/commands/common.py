@@ -37,10 +37,34 @@ DbPath = Annotated[
 ]
 
 
+Tables = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--table", help="Only these raw tables (repeat the option or separate with commas)."
+    ),
+]
+
+
 def fail(message: str, hint: str, code: int = 1) -> typer.Exit:
     console.print(f"[bold red]error:[/] {message}")
     console.print(f"[yellow]what to do:[/] {hint}")
     return typer.Exit(code)
+
+
+def table_names(values: list[str] | None) -> list[str] | None:
+    """The --table values as raw table names (None: every table); an unknown name is a
+    one-line error (exit 2) naming it and the closest table, never a traceback."""
+    from orchestration.contract import UnknownTableError, parse_tables
+
+    try:
+        return parse_tables(values)
+    except UnknownTableError as exc:
+        raise fail(
+            str(exc),
+            "pass table names from that list: --table orders --table products, or "
+            "--table orders,products",
+            2,
+        ) from None
 
 
 @contextmanager
