@@ -50,7 +50,7 @@ from expectations.suites.base import (
     utc_now,
 )
 from orchestration import settings
-from orchestration.contract import TABLES
+from orchestration.contract import TABLES, parse_table, parse_tables
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 SHOWN_VALUES = 5  # sample values named in one failure line
@@ -259,7 +259,7 @@ class RawValidator:
         self._catalog_con.close()
 
     def validate_table(self, table: str) -> TableResult:
-        _check_names([table])
+        table = parse_table(table)
         started = time.perf_counter()
         if table not in self.columns:
             return TableResult(
@@ -312,12 +312,6 @@ class RawValidator:
         )
 
 
-def _check_names(tables: Iterable[str]) -> None:
-    unknown = [t for t in tables if t not in TABLES]
-    if unknown:
-        raise ValueError(f"unknown raw table(s) {', '.join(unknown)}; known: {', '.join(TABLES)}")
-
-
 def validate(
     db_path: Path | None = None,
     tables: Sequence[str] | None = None,
@@ -327,8 +321,9 @@ def validate(
     """Validate raw tables (default: all in the contract) of the warehouse at `db_path`
     (default: settings.duckdb_path()). Tables not in schema raw are reported as skipped.
     `now` (naive UTC) anchors the future-time rules; default: the current time."""
-    names = list(dict.fromkeys(tables)) if tables else list(TABLES)
-    _check_names(names)
+    # the CLI's --table parsing: comma lists, trimmed, duplicates dropped, unknown names
+    # named with the closest table
+    names = parse_tables(list(tables or [])) or list(TABLES)
     started = time.perf_counter()
     with RawValidator(db_path, now) as validator:
         report = ValidationReport(validator.path, validator.now, validator.tolerance)
@@ -340,7 +335,7 @@ def validate(
 
 def validate_table(db_path: Path | None, table: str, *, now: datetime | None = None) -> TableResult:
     """Validate one raw table (one Dagster asset check); `.metadata()` is for Dagster."""
-    _check_names([table])
+    table = parse_table(table)  # an unknown name: UnknownTableError, before any work
     with RawValidator(db_path, now) as validator:
         return validator.validate_table(table)
 

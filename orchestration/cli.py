@@ -21,12 +21,15 @@ from orchestration.commands.common import (
     AsOf,
     ChorusGroup,
     DbPath,
+    Tables,
     Vars,
     console,
     fail,
     parse_vars,
     progress_bar,
+    table_names,
 )
+from orchestration.commands.load_report import print_load
 from orchestration.dbt import describe_outcome
 
 app = typer.Typer(
@@ -92,6 +95,8 @@ def do_generate(
 
 
 def do_load(source: Path, db: Path | None, tables: list[str] | None):
+    import duckdb
+
     from orchestration.loader import ContractError, load_directory
 
     if not source.exists():
@@ -112,6 +117,14 @@ def do_load(source: Path, db: Path | None, tables: list[str] | None):
     try:
         with progress_bar("load") as update:
             summary = load_directory(source, db_path=db, tables=tables, progress=update)
+    except duckdb.InvalidInputException as exc:  # a file DuckDB's reader cannot parse
+        raise fail(
+            f"a file in {source} could not be read: {str(exc).strip().splitlines()[0]}",
+            "check the file's format (CSV with one kind of line ending, or Parquet) and "
+            "load again; rows that break the contract become rejects, but a file that "
+            "cannot be parsed stops the load",
+            2,
+        ) from None
     except ContractError as exc:
         raise fail(
             str(exc), "fix the file's header (see docs/input-contract.md) and load again", 2
@@ -216,34 +229,6 @@ def do_validate(db: Path | None, tables: list[str] | None):
 
 # ---------------------------------------------------------------------------------------
 # printing
-
-
-def print_load(summary) -> None:
-    from orchestration.loader import ROW_COLUMNS
-
-    table = Table(title="raw load (read = inserted + updated + unchanged + rejected)")
-    for col in ROW_COLUMNS:
-        table.add_column(col, justify="left" if col == "table" else "right")
-    for row in summary.as_rows():
-        table.add_row(
-            *[
-                f"{v:,.2f}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v)
-                for v in row
-            ]
-        )
-    console.print(table)
-    reasons = summary.rejects_by_reason()
-    if reasons:
-        from orchestration.contract import REJECT_REASONS
-
-        present = [r for r in REJECT_REASONS if any(k[1] == r for k in reasons)]
-        rejects = Table(title="rejected rows by reason (raw.rejected_rows)")
-        rejects.add_column("table")
-        for reason in present:
-            rejects.add_column(reason, justify="right")
-        for table_name in sorted({t for t, _ in reasons}):
-            rejects.add_row(table_name, *[f"{reasons.get((table_name, r), 0):,}" for r in present])
-        console.print(rejects)
 
 
 def print_models(db: Path | None) -> None:
@@ -352,14 +337,14 @@ def generate(
 @app.command()
 def load(
     from_: Annotated[Path | None, typer.Option("--from", help="Folder of raw files.")] = None,
-    table: Annotated[list[str] | None, typer.Option(help="Only these tables.")] = None,
+    table: Tables = None,
     db: DbPath = None,
 ) -> None:
     """Load raw files into the warehouse.
 
     DIR/<table>.csv|.parquet (or DIR/<table>/) into schema raw; rows that break the
     contract go to raw.rejected_rows with the reason."""
-    summary = do_load(from_ or settings.data_dir(), db, table)
+    summary = do_load(from_ or settings.data_dir(), db, table_names(table))
     print_load(summary)
 
 
@@ -387,7 +372,7 @@ def build(
 
 @app.command()
 def validate(
-    table: Annotated[list[str] | None, typer.Option(help="Only these raw tables.")] = None,
+    table: Tables = None,
     db: DbPath = None,
 ) -> None:
     """Check the raw data.
@@ -395,7 +380,7 @@ def validate(
     Runs the Great Expectations suites on the raw sources; exits 1 on any failure."""
     from expectations.runner import render
 
-    report = do_validate(db, table)
+    report = do_validate(db, table_names(table))
     console.print(render(report))
     if not report.success:
         raise fail(
@@ -434,9 +419,7 @@ def run(
 
     started = time.perf_counter()
     summary = do_load(source, db, None)
-    report.add(
-        "load", started, f"{summary.total_loaded:,} loaded, {summary.total_rejected:,} rejected"
-    )
+    report.add("load", started, summary.outcome())
 
     started = time.perf_counter()
     validation = do_validate(db, None)

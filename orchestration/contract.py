@@ -9,6 +9,8 @@ enums known (case-insensitively), amounts and quantities not negative.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 # Physical types of loaded raw columns (DuckDB names). Timestamps are stored as naive
@@ -32,6 +34,9 @@ class Column:
     max_value: float | None = None
     required: bool = True  # the column must exist in the file's header
     description: str = ""
+    # the value points at a person (an email, a phone, a name, a person's id, free text
+    # they wrote): masked wherever the CLI shows rows (rejected-row samples)
+    pii: bool = False
 
 
 @dataclass(frozen=True)
@@ -102,11 +107,11 @@ TABLES: dict[str, Table] = {
             ("contact_id",),
             "updated_at",
             (
-                C("contact_id", not_null=True),
-                C("email"),
-                C("phone"),
-                C("first_name"),
-                C("last_name"),
+                C("contact_id", not_null=True, pii=True),
+                C("email", pii=True),
+                C("phone", pii=True),
+                C("first_name", pii=True),
+                C("last_name", pii=True),
                 C("country"),
                 C("timezone"),
                 C("created_at", TIMESTAMP, not_null=True),
@@ -122,9 +127,9 @@ TABLES: dict[str, Table] = {
             "occurred_at",
             (
                 C("event_id", not_null=True),
-                C("anonymous_id"),
-                C("user_id"),
-                C("email"),
+                C("anonymous_id", pii=True),
+                C("user_id", pii=True),
+                C("email", pii=True),
                 C("event_type", not_null=True, enum=WEB_EVENT_TYPES),
                 C("product_id"),
                 C("page_url"),
@@ -142,8 +147,8 @@ TABLES: dict[str, Table] = {
             "occurred_at",
             (
                 C("event_id", not_null=True),
-                C("device_id"),
-                C("user_id"),
+                C("device_id", pii=True),
+                C("user_id", pii=True),
                 C("event_type", not_null=True, enum=APP_EVENT_TYPES),
                 C("product_id"),
                 C("occurred_at", TIMESTAMP, not_null=True),
@@ -157,11 +162,11 @@ TABLES: dict[str, Table] = {
             "ordered_at",
             (
                 C("order_id", not_null=True),
-                C("user_id"),
-                C("email"),
-                C("phone"),
-                C("anonymous_id"),
-                C("device_id"),
+                C("user_id", pii=True),
+                C("email", pii=True),
+                C("phone", pii=True),
+                C("anonymous_id", pii=True),
+                C("device_id", pii=True),
                 C("status", not_null=True, enum=ORDER_STATUSES),
                 C("currency"),
                 C("order_total", MONEY, not_null=True, min_value=0),
@@ -210,7 +215,7 @@ TABLES: dict[str, Table] = {
                 C("event_id", not_null=True),
                 C("message_id"),
                 C("campaign_id"),
-                C("email"),
+                C("email", pii=True),
                 C("event_type", not_null=True, enum=EMAIL_EVENT_TYPES),
                 C("url"),
                 C("occurred_at", TIMESTAMP, not_null=True),
@@ -226,9 +231,9 @@ TABLES: dict[str, Table] = {
                 C("event_id", not_null=True),
                 C("message_id"),
                 C("campaign_id"),
-                C("phone"),
+                C("phone", pii=True),
                 C("event_type", not_null=True, enum=SMS_EVENT_TYPES),
-                C("body"),
+                C("body", pii=True),
                 C("occurred_at", TIMESTAMP, not_null=True),
             ),
         ),
@@ -242,7 +247,7 @@ TABLES: dict[str, Table] = {
                 C("event_id", not_null=True),
                 C("message_id"),
                 C("campaign_id"),
-                C("device_id"),
+                C("device_id", pii=True),
                 C("event_type", not_null=True, enum=PUSH_EVENT_TYPES),
                 C("occurred_at", TIMESTAMP, not_null=True),
             ),
@@ -256,9 +261,9 @@ TABLES: dict[str, Table] = {
             (
                 C("event_id", not_null=True),
                 C("conversation_id"),
-                C("anonymous_id"),
-                C("user_id"),
-                C("email"),
+                C("anonymous_id", pii=True),
+                C("user_id", pii=True),
+                C("email", pii=True),
                 C("event_type", not_null=True, enum=CHAT_EVENT_TYPES),
                 C("topic"),
                 C("sentiment", DOUBLE, min_value=-1, max_value=1),
@@ -277,8 +282,8 @@ TABLES: dict[str, Table] = {
                 C("event_id", not_null=True),
                 C("platform"),
                 C("campaign_id"),
-                C("email_sha256"),
-                C("anonymous_id"),
+                C("email_sha256", pii=True),
+                C("anonymous_id", pii=True),
                 C("event_type", not_null=True, enum=AD_EVENT_TYPES),
                 C("cost", COST, min_value=0),
                 C("occurred_at", TIMESTAMP, not_null=True),
@@ -292,8 +297,8 @@ TABLES: dict[str, Table] = {
             "opened_at",
             (
                 C("ticket_id", not_null=True),
-                C("user_id"),
-                C("email"),
+                C("user_id", pii=True),
+                C("email", pii=True),
                 C("category"),
                 C("is_complaint", BOOLEAN),
                 C("csat", INTEGER, min_value=1, max_value=5),
@@ -310,10 +315,10 @@ TABLES: dict[str, Table] = {
             "occurred_at",
             (
                 C("event_id", not_null=True),
-                C("user_id"),
-                C("email"),
-                C("phone"),
-                C("device_id"),
+                C("user_id", pii=True),
+                C("email", pii=True),
+                C("phone", pii=True),
+                C("device_id", pii=True),
                 C("channel", not_null=True, enum=CONSENT_CHANNELS),
                 C("status", not_null=True, enum=CONSENT_STATUSES),
                 C("source"),
@@ -323,6 +328,48 @@ TABLES: dict[str, Table] = {
         ),
     )
 }
+
+
+class UnknownTableError(ValueError):
+    """A table name that is not in the contract; the message names it, suggests the
+    closest name and lists the valid ones."""
+
+
+def parse_tables(values: Iterable[str] | None) -> list[str] | None:
+    """Raw table names as a user gives them (`--table orders --table products` or
+    `--table orders,products`): split on commas, trimmed, case-insensitive, duplicates
+    dropped, in the order given. None or nothing given means every table (None)."""
+    given = [values] if isinstance(values, str) else list(values or [])
+    names = [n.strip().lower() for value in given for n in value.split(",")]
+    names = [n for n in names if n]
+    if not names:
+        if given:  # `--table ""` or `--table ,`: a slip, not "every table"
+            raise UnknownTableError(
+                f"no raw table name given; the raw tables are: {', '.join(TABLES)}"
+            )
+        return None
+    unknown = [n for n in dict.fromkeys(names) if n not in TABLES]
+    if unknown:
+        problems = []
+        for name in unknown:
+            close = difflib.get_close_matches(name, TABLES, n=1, cutoff=0.6)
+            problems.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        raise UnknownTableError(
+            f"unknown raw table {', '.join(problems)}; the raw tables are: {', '.join(TABLES)}"
+        )
+    return list(dict.fromkeys(names))
+
+
+def parse_table(value: str) -> str:
+    """One raw table name (trimmed, case-insensitive), for APIs that take a single table;
+    UnknownTableError for an unknown name or a list."""
+    names = parse_tables([value])
+    if not names or len(names) != 1:
+        raise UnknownTableError(
+            f"expected one raw table name, got {value!r}; the raw tables are: {', '.join(TABLES)}"
+        )
+    return names[0]
+
 
 # Reject reasons the loader writes to raw.rejected_rows.reason (a stable vocabulary:
 # summaries group by it, tests assert each one). The reason text adds the column.

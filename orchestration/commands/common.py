@@ -49,6 +49,14 @@ Vars = Annotated[
 ]
 
 
+Tables = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--table", help="Only these raw tables (repeat the option or separate with commas)."
+    ),
+]
+
+
 def fail(message: str, hint: str, code: int = 1) -> typer.Exit:
     # markup off for the text itself: a path or a value may contain [brackets]
     console.print("[bold red]error:[/] ", end="")
@@ -130,6 +138,22 @@ def parse_vars(text: str | None) -> dict:
                 2,
             )
     return parsed
+
+
+def table_names(values: list[str] | None) -> list[str] | None:
+    """The --table values as raw table names (None: every table); an unknown name is a
+    one-line error (exit 2) naming it and the closest table, never a traceback."""
+    from orchestration.contract import UnknownTableError, parse_tables
+
+    try:
+        return parse_tables(values)
+    except UnknownTableError as exc:
+        raise fail(
+            str(exc),
+            "pass table names from that list: --table orders --table products, or "
+            "--table orders,products",
+            2,
+        ) from None
 
 
 @contextmanager

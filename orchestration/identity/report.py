@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from orchestration.masking import mask  # shared with the loader; identity modules import it here
+
 IDENTIFIERS_TABLE = "marts.customer_identifiers"
 
 
@@ -185,14 +187,6 @@ def score(con: Any, truth_dir: Path | str, table: str = IDENTIFIERS_TABLE) -> di
             )
         ),
     }
-
-
-def mask(value: str) -> str:
-    """Keep enough of an identifier to recognise it in a report, not to reuse it."""
-    if "@" in value:
-        local, _, domain = value.partition("@")
-        return f"{local[:2]}***@{domain}"
-    return value[:3] + "***" + value[-2:] if len(value) > 6 else value[:1] + "***"
 
 
 def quality(con, top: int = 10) -> dict:

@@ -6,7 +6,9 @@ How one table is loaded (all set-based SQL in DuckDB, one transaction per table)
    capture structurally malformed lines); Parquet files are read in place.
 2. Check pass: only key and checked columns are read; the first failing contract check
    (or a repeated key) gives the row's reject code. Only exceptions are kept (small).
-3. Rejects are written with their original row as JSON (only when there are any).
+3. Rejects are written with their original row as JSON, the file's path as given and,
+   for CSV, the line an editor shows (lines.py); a few per reason are kept on the
+   result for the CLI to show (only when there are any).
 4. One INSERT ... SELECT per table writes the valid rows, casting each value once. The
    existing-key join (skip for event tables, replace-if-changed for mutable tables) only
    runs when the target table already has rows.
@@ -25,9 +27,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orchestration.contract import REJECT_REASONS, TABLES, Table
+from orchestration.contract import REJECT_REASONS, TABLES, Table, parse_table, parse_tables
 from orchestration.loader.discovery import SourceFile, discover, inspect_all
 from orchestration.loader.errors import ReconciliationError
+from orchestration.loader.lines import CsvLines, csv_lines
 from orchestration.loader.sql import (
     FileSQL,
     checks,
@@ -37,7 +40,12 @@ from orchestration.loader.sql import (
     reason_case,
     ts_lit,
 )
-from orchestration.loader.summary import LoadSummary, TableLoadResult
+from orchestration.loader.summary import (
+    SAMPLES_PER_REASON,
+    LoadSummary,
+    RejectSample,
+    TableLoadResult,
+)
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -59,7 +67,9 @@ RAW_DDL = (
         reason VARCHAR NOT NULL,       -- one of contract.REJECT_REASONS
         detail VARCHAR,
         row_json VARCHAR,              -- the original row as JSON text
-        rejected_at TIMESTAMP NOT NULL
+        rejected_at TIMESTAMP NOT NULL,
+        line_number BIGINT,            -- CSV: the line an editor shows (header = line 1)
+        source_path VARCHAR            -- the file's path as given to the loader
     )""",
     f"""CREATE TABLE IF NOT EXISTS {SCHEMA}.load_log (
         load_id VARCHAR NOT NULL,
@@ -73,9 +83,16 @@ RAW_DDL = (
         rejects_by_reason VARCHAR,     -- JSON object: reason -> count
         started_at TIMESTAMP NOT NULL,
         finished_at TIMESTAMP NOT NULL,
-        seconds DOUBLE NOT NULL
+        seconds DOUBLE NOT NULL,
+        source_paths VARCHAR[]         -- source_files as given to the loader
     )""",
 )
+# Columns added to the loader's own tables after their first release: a warehouse
+# created before gets them (NULL in older rows) instead of failing on insert.
+RAW_MIGRATIONS = {
+    "rejected_rows": (("line_number", "BIGINT"), ("source_path", "VARCHAR")),
+    "load_log": (("source_paths", "VARCHAR[]"),),
+}
 
 Progress = Callable[[str, int, int], None]
 
@@ -102,10 +119,27 @@ def _utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def _columns(con: DuckDBPyConnection, table: str) -> set[str]:
+    return {
+        name.lower()
+        for (name,) in con.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = ? AND table_name = ?",
+            [SCHEMA, table],
+        ).fetchall()
+    }
+
+
 def ensure_raw_schema(con: DuckDBPyConnection) -> None:
-    """Create schema raw with rejected_rows and load_log (idempotent)."""
+    """Create schema raw with rejected_rows and load_log, or bring an older warehouse's
+    up to date (idempotent)."""
     for statement in RAW_DDL:
         con.execute(statement)
+    for table, columns in RAW_MIGRATIONS.items():
+        existing = _columns(con, table)
+        for name, type_ in columns:
+            if name not in existing:
+                con.execute(f"ALTER TABLE {SCHEMA}.{table} ADD COLUMN {name} {type_}")
 
 
 def _ensure_table(con: DuckDBPyConnection, table: Table, extras: list[str]) -> None:
@@ -116,14 +150,7 @@ def _ensure_table(con: DuckDBPyConnection, table: Table, extras: list[str]) -> N
         "_load_id VARCHAR NOT NULL",
     ]
     con.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA}.{table.name} ({', '.join(columns)})")
-    existing = {
-        name.lower()
-        for (name,) in con.execute(
-            "SELECT column_name FROM information_schema.columns "
-            "WHERE table_schema = ? AND table_name = ?",
-            [SCHEMA, table.name],
-        ).fetchall()
-    }
+    existing = _columns(con, table.name)
     # Columns appear over time (a new contract column, an extra column in a new export):
     # add them instead of failing; older rows read NULL.
     for c in table.columns:
@@ -163,6 +190,8 @@ class _TableLoad:
         self.target = f"{SCHEMA}.{table.name}"
         self.temps: list[str] = []
         self.extras: list[str] = []
+        self.records: dict[int, int] = {}  # CSV file index -> records read (valid + malformed)
+        self.lines: dict[int, CsvLines | None] = {}  # CSV file index -> row/line map
         for source in sources:
             for col in source.extra_columns(table):
                 if col.name not in self.extras:
@@ -200,17 +229,22 @@ class _TableLoad:
                 columns = {{{columns}}}, store_rejects = true,
                 rejects_table = {lit(rejects)}, rejects_scan = {lit(scans)})"""
         )
-        # DuckDB reports a malformed record by line (header = line 1); it can report one
-        # line several times (one per problem), so keep the first error per line.
+        # DuckDB reports a malformed record by its record number (header = 1, see
+        # lines.py); it can report one several times (one per problem), so keep the first
+        # error per record. Row and line are fixed below where a record is not one line.
         self.con.execute(
-            f"""INSERT INTO {malformed}
-            SELECT {index}, {lit(source.relpath)}, line - 1, line,
+            f"""INSERT INTO {malformed} (file_index, source_file, source_path, row_number,
+                line, error_type, error_message, csv_line)
+            SELECT {index}, {lit(source.relpath)}, {lit(str(source.path))}, line - 1, line,
                    arg_min(error_type::VARCHAR, column_idx), arg_min(error_message, column_idx),
                    arg_min(csv_line, column_idx)
             FROM {rejects} GROUP BY line"""
         )
-        if not self._scalar(f"SELECT count(*) FROM {malformed} WHERE file_index = {index}"):
+        n_malformed = self._scalar(f"SELECT count(*) FROM {malformed} WHERE file_index = {index}")
+        self.records[index] = n_malformed + self._scalar(f"SELECT count(*) FROM {staged}")
+        if not n_malformed:
             return f"(SELECT _chorus_ord AS _source_row, * EXCLUDE (_chorus_ord) FROM {staged})"
+        self._place_malformed(index, source, malformed)
         # Good rows are numbered around the malformed ones: the k-th good row sits at
         # k + (number of malformed rows before it). For the j-th malformed row at r_j,
         # r_j - j good rows precede it, so an ASOF join on k > r_j - j finds that count.
@@ -227,6 +261,38 @@ class _TableLoad:
             f"c.* EXCLUDE (_chorus_ord) FROM {staged} c ASOF LEFT JOIN {shift} m "
             f"ON c._chorus_ord > m._g)"
         )
+
+    def _line_map(self, index: int, source: SourceFile) -> CsvLines | None:
+        """The file's row -> line map, computed once and only for a file with rejects."""
+        if index not in self.lines:
+            self.lines[index] = csv_lines(source.path, self.records[index])
+        return self.lines[index]
+
+    def _place_malformed(self, index: int, source: SourceFile, malformed: str) -> None:
+        """Set the editor line of the file's malformed records, and their data row where
+        a blank line or a multi-line value shifted DuckDB's record number."""
+        lines = self._line_map(index, source)
+        if lines is None:  # unknown: line stays NULL, row is DuckDB's record number - 1
+            return
+        if lines.regular:
+            self.con.execute(
+                f"UPDATE {malformed} SET line_number = line WHERE file_index = {index}"
+            )
+            return
+        reported = [
+            r
+            for (r,) in self.con.execute(
+                f"SELECT line FROM {malformed} WHERE file_index = {index}"
+            ).fetchall()
+        ]
+        placed = [(r, *p) for r in reported if (p := lines.malformed(r)) is not None]
+        if placed:
+            self.con.execute(
+                f"""UPDATE {malformed} m SET row_number = x.row_number, line_number = x.line_number
+                FROM (SELECT unnest(?) AS line, unnest(?) AS row_number, unnest(?) AS line_number) x
+                WHERE m.file_index = {index} AND m.line = x.line""",
+                [[p[0] for p in placed], [p[1] for p in placed], [p[2] for p in placed]],
+            )
 
     def _base(self, index: int, source: SourceFile, malformed: str) -> str:
         if source.format == "csv":
@@ -293,13 +359,44 @@ class _TableLoad:
 
     # -- 3. rejects ---------------------------------------------------------------------
 
-    def _write_rejects(self, files: list[FileSQL], exceptions: str, malformed: str) -> None:
+    def _csv_line_expr(self, f: FileSQL, exceptions: str) -> tuple[str, str]:
+        """(SQL for the editor line of a rejected row of CSV file `f`, join it needs)."""
+        lines = self._line_map(f.index, f.source)
+        if lines is None:
+            return "CAST(NULL AS BIGINT)", ""
+        if lines.regular:
+            return "b._source_row + 1", ""
+        rows = [
+            r
+            for (r,) in self.con.execute(
+                f"SELECT _chorus_row FROM {exceptions} WHERE _chorus_file = {f.index}"
+            ).fetchall()
+        ]
+        placed = self._temp(f"lines{f.index}")
+        self.con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {placed} AS
+            SELECT unnest(?) AS row_number, unnest(?) AS line_number""",
+            [rows, [lines.line(r) for r in rows]],
+        )
+        return "l.line_number", f" LEFT JOIN {placed} l ON l.row_number = b._source_row"
+
+    def _write_rejects(
+        self, files: list[FileSQL], exceptions: str, malformed: str, result: TableLoadResult
+    ) -> None:
         relpaths = "[" + ", ".join(lit(s.relpath) for s in self.sources) + "]"
         first_file = f"list_extract({relpaths}, CAST(e._chorus_first // {ROW_BITS} AS INTEGER) + 1)"
         first_row = f"CAST(e._chorus_first % {ROW_BITS} AS VARCHAR)"
+        with_exceptions = {
+            i
+            for (i,) in self.con.execute(
+                f"SELECT DISTINCT _chorus_file FROM {exceptions}"
+            ).fetchall()
+        }
         parts = []
         for f in files:
-            base = f.base
+            if f.index not in with_exceptions:
+                continue
+            base, line, join = f.base, "CAST(NULL AS BIGINT)", ""
             if f.source.format == "parquet":
                 rows = [
                     r
@@ -308,39 +405,73 @@ class _TableLoad:
                         f"LIMIT {PUSHDOWN_ROWS + 1}"
                     ).fetchall()
                 ]
-                if not rows:
-                    continue
                 if len(rows) <= PUSHDOWN_ROWS:
                     base = _parquet_base(f.source, rows)
+            else:
+                line, join = self._csv_line_expr(f, exceptions)
             parts.append(
-                f"""SELECT {lit(f.source.relpath)} AS source_file, b._source_row AS row_number,
+                f"""SELECT {lit(f.source.relpath)} AS source_file,
+                    {lit(str(f.source.path))} AS source_path, b._source_row AS row_number,
+                    {line} AS line_number,
                     {reason_case(self.table, "e._chorus_check")} AS reason,
                     {f.detail_case("e._chorus_check", first_file, first_row)} AS detail,
                     {f.row_json()} AS row_json
                 FROM {base} b JOIN {exceptions} e
-                  ON e._chorus_file = {f.index} AND e._chorus_row = b._source_row"""
+                  ON e._chorus_file = {f.index} AND e._chorus_row = b._source_row{join}"""
             )
         parts.append(
-            f"""SELECT source_file, row_number, 'malformed_row',
-                'line ' || line || ': ' || error_message || ' (' || error_type || ')',
-                CAST(json_object('raw_line', csv_line) AS VARCHAR)
+            f"""SELECT source_file, source_path, row_number, line_number,
+                'malformed_row' AS reason,
+                coalesce('line ' || line_number || ': ', '') || error_message
+                    || ' (' || error_type || ')' AS detail,
+                CAST(json_object('raw_line', csv_line) AS VARCHAR) AS row_json
             FROM {malformed}"""
         )
+        found = self._temp("rejects")
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {found} AS {' UNION ALL '.join(parts)}")
         # A reject is identified by (table, file, row, original row): reloading the same
         # file re-rejects the same rows without adding them again. The row's content is
         # part of the identity because exports are often overwritten under the same name
         # (orders.csv every day): a new bad row at an old position must still be recorded.
-        self.con.execute(
+        # The file is its path relative to the source dir, so loading the same folder
+        # through another path (relative, absolute, a symlink) is still a reload.
+        same = f"""x.table_name = {lit(self.table.name)}
+                  AND x.source_file = r.source_file AND x.row_number = r.row_number
+                  AND x.row_json IS NOT DISTINCT FROM r.row_json"""
+        result.rejects_recorded = self._scalar(
             f"""INSERT INTO {SCHEMA}.rejected_rows BY NAME
             SELECT {lit(self.load_id)} AS load_id, {lit(self.table.name)} AS table_name,
-                   r.source_file, r.row_number, r.reason, r.detail, r.row_json,
-                   {ts_lit(self.loaded_at)} AS rejected_at
-            FROM ({" UNION ALL ".join(parts)}) r
-            WHERE NOT EXISTS (
-                SELECT 1 FROM {SCHEMA}.rejected_rows x
-                WHERE x.table_name = {lit(self.table.name)}
-                  AND x.source_file = r.source_file AND x.row_number = r.row_number
-                  AND x.row_json IS NOT DISTINCT FROM r.row_json)"""
+                   r.*, {ts_lit(self.loaded_at)} AS rejected_at
+            FROM {found} r
+            WHERE NOT EXISTS (SELECT 1 FROM {SCHEMA}.rejected_rows x WHERE {same})"""
+        )
+        if result.rejects_recorded == self._scalar(f"SELECT count(*) FROM {found}"):
+            result.reject_load_ids = [self.load_id]
+        else:  # some were recorded by earlier loads: say where they are
+            result.reject_load_ids = [
+                load_id
+                for (load_id,) in self.con.execute(
+                    f"""SELECT DISTINCT x.load_id FROM {SCHEMA}.rejected_rows x
+                    SEMI JOIN {found} r ON {same} ORDER BY 1"""
+                ).fetchall()
+            ]
+        samples = self.con.execute(
+            f"""SELECT reason, source_file, source_path, row_number, line_number, detail,
+                       row_json
+            FROM {found}
+            QUALIFY row_number() OVER (PARTITION BY reason ORDER BY source_file, row_number)
+                <= {SAMPLES_PER_REASON}
+            ORDER BY source_file, row_number"""
+        ).fetchall()
+        order = {reason: i for i, reason in enumerate(REJECT_REASONS)}
+        result.reject_samples = sorted(
+            (
+                RejectSample(
+                    reason, file, path, row, line, detail or "", json.loads(row_json or "{}")
+                )
+                for reason, file, path, row, line, detail, row_json in samples
+            ),
+            key=lambda sample: order.get(sample.reason, len(order)),
         )
 
     def _rejects_by_reason(self, exceptions: str, malformed: str) -> dict[str, int]:
@@ -433,14 +564,18 @@ class _TableLoad:
     def run(self) -> TableLoadResult:
         started_at, start = _utcnow(), time.perf_counter()
         result = TableLoadResult(
-            self.table.name, [s.relpath for s in self.sources], load_id=self.load_id
+            self.table.name,
+            [s.relpath for s in self.sources],
+            [str(s.path) for s in self.sources],
+            load_id=self.load_id,
         )
         _ensure_table(self.con, self.table, self.extras)
         malformed = self._temp("malformed")
         self.con.execute(
             f"""CREATE OR REPLACE TEMP TABLE {malformed} (file_index INTEGER,
-                source_file VARCHAR, row_number BIGINT, line BIGINT, error_type VARCHAR,
-                error_message VARCHAR, csv_line VARCHAR)"""
+                source_file VARCHAR, source_path VARCHAR, row_number BIGINT, line BIGINT,
+                line_number BIGINT, error_type VARCHAR, error_message VARCHAR,
+                csv_line VARCHAR)"""
         )
         files = [
             FileSQL(self.table, source, self._base(i, source, malformed), i)
@@ -457,7 +592,7 @@ class _TableLoad:
         n_exceptions = self._scalar(f"SELECT count(*) FROM {exceptions}")
         counts.rejected = n_malformed + n_exceptions
         if counts.rejected:
-            self._write_rejects(files, exceptions, malformed)
+            self._write_rejects(files, exceptions, malformed, result)
         result.rejects_by_reason = self._rejects_by_reason(exceptions, malformed)
         self._write_valid(self._valid_rows(files, exceptions, n_exceptions > 0), counts)
 
@@ -474,8 +609,8 @@ class _TableLoad:
         self.con.execute(
             f"""INSERT INTO {SCHEMA}.load_log (load_id, table_name, source_files, rows_read,
                 rows_inserted, rows_updated, rows_unchanged, rows_rejected, rejects_by_reason,
-                started_at, finished_at, seconds)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                started_at, finished_at, seconds, source_paths)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
                 self.load_id,
                 self.table.name,
@@ -489,6 +624,7 @@ class _TableLoad:
                 started_at,
                 _utcnow(),
                 result.seconds,
+                result.source_paths,
             ],
         )
         return result
@@ -538,14 +674,11 @@ def _load_sources(
 
 
 def _check_tables(tables: list[str] | None) -> list[str]:
+    """The selected tables in the order given (all, in contract order, for None); an
+    unknown name raises contract.UnknownTableError (a ValueError)."""
     if tables is None:
         return list(TABLES)
-    unknown = [t for t in tables if t not in TABLES]
-    if unknown:
-        raise ValueError(
-            f"unknown raw table(s) {', '.join(unknown)}; known tables: {', '.join(TABLES)}"
-        )
-    return list(dict.fromkeys(tables))
+    return parse_tables(tables) or []  # an empty selection (a Dagster subset) loads nothing
 
 
 def load_table(
@@ -556,7 +689,7 @@ def load_table(
     then loads in one transaction. A table without files returns a result with no files
     and touches nothing."""
     source_dir = Path(source_dir)
-    (name,) = _check_tables([table])
+    name = parse_table(table)
     _require_dir(source_dir)
     sources = inspect_all(con, source_dir, discover(source_dir, [name]))[name]
     return _load_sources(con, TABLES[name], sources, load_id or new_load_id(), _utcnow())

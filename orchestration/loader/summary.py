@@ -10,6 +10,24 @@ from pathlib import Path
 ROW_COLUMNS = ("table", "read", "inserted", "updated", "unchanged", "rejected", "seconds")
 
 
+# Rejected rows kept per reason in TableLoadResult.reject_samples (what the CLI shows).
+SAMPLES_PER_REASON = 3
+
+
+@dataclass
+class RejectSample:
+    """One rejected row as raw.rejected_rows holds it. `row` is the original row and may
+    hold personal data: show it only masked (commands/load_report.py does)."""
+
+    reason: str
+    source_file: str  # relative to the source dir
+    source_path: str  # as given to the loader
+    row_number: int  # 1-based data row, header excluded
+    line_number: int | None  # the line an editor shows (header = 1); None for Parquet
+    detail: str = field(repr=False)
+    row: dict[str, object] = field(repr=False)
+
+
 @dataclass
 class TableLoadResult:
     """Counts for one raw table in one load. Every row read is exactly one of inserted,
@@ -17,6 +35,7 @@ class TableLoadResult:
 
     table: str
     files: list[str] = field(default_factory=list)  # paths relative to the source dir
+    source_paths: list[str] = field(default_factory=list)  # the same files, as given
     read: int = 0
     inserted: int = 0
     updated: int = 0
@@ -25,6 +44,13 @@ class TableLoadResult:
     rejects_by_reason: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     load_id: str = ""
+    # rejected rows this load wrote to raw.rejected_rows: fewer than `rejected` when a
+    # reload re-rejects rows an earlier load already recorded (they are not stored twice)
+    rejects_recorded: int = 0
+    # the loads under which this load's rejects are stored in raw.rejected_rows (this one
+    # for new rejects, earlier ones for rows they already recorded)
+    reject_load_ids: list[str] = field(default_factory=list)
+    reject_samples: list[RejectSample] = field(default_factory=list)  # a few per reason
 
     @property
     def skipped(self) -> bool:
@@ -42,6 +68,20 @@ class TableLoadResult:
     def loaded(self) -> int:
         """Rows read that are in the raw table after this load (new, replaced or kept)."""
         return self.inserted + self.updated + self.unchanged
+
+    def outcome(self) -> str:
+        """What the load did, in words: '12 new, 3 changed, 870 unchanged, 5 rejected', or
+        'nothing new: 885 unchanged, 5 rejected' on a rerun."""
+        if self.inserted + self.updated:
+            done = f"{self.inserted:,} new, {self.updated:,} changed, "
+        else:
+            done = "nothing new: "
+        rejected = f"{self.rejected:,} rejected"
+        if self.rejected and self.rejects_recorded == 0:
+            rejected += " (already recorded)"
+        elif self.rejects_recorded < self.rejected:
+            rejected += f" ({self.rejects_recorded:,} newly recorded)"
+        return f"{done}{self.unchanged:,} unchanged, {rejected}"
 
     def metadata(self) -> dict[str, str | int | float]:
         """Flat counts for a Dagster MaterializeResult (or any key/value log)."""
@@ -99,14 +139,20 @@ class LoadSummary:
         total = TableLoadResult("total", load_id=self.load_id, seconds=self.seconds)
         for t in self.results:
             total.files.extend(t.files)
+            total.source_paths.extend(t.source_paths)
             total.read += t.read
             total.inserted += t.inserted
             total.updated += t.updated
             total.unchanged += t.unchanged
             total.rejected += t.rejected
+            total.rejects_recorded += t.rejects_recorded
             for reason, n in t.rejects_by_reason.items():
                 total.rejects_by_reason[reason] = total.rejects_by_reason.get(reason, 0) + n
         return total
+
+    def outcome(self) -> str:
+        """The whole load in words (see TableLoadResult.outcome)."""
+        return self.total.outcome()
 
     @property
     def total_loaded(self) -> int:

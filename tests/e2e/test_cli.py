@@ -44,8 +44,11 @@ def test_run_everything_twice_is_idempotent(tiny_data, env):
     con.close()
     assert rejects > 0  # the generator injects bad rows; they must land here
 
-    second = runner.invoke(app, ["load", "--from", str(tiny_data)])
+    second = runner.invoke(app, ["run", "--from", str(tiny_data)])
     assert second.exit_code == 0, second.output
+    # the load step says what happened: nothing new, every row unchanged or rejected again
+    (step,) = [line for line in second.output.splitlines() if line.startswith("│ load ")]
+    assert "nothing new: " in step and " unchanged, " in step and "(already recorded)" in step
     con = connect(env, read_only=True)
     assert con.sql("select count(*) from raw.web_events").fetchall()[0][0] == before
     assert con.sql("select count(*) from raw.rejected_rows").fetchall()[0][0] == rejects

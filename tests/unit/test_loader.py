@@ -704,3 +704,181 @@ def test_entity_exported_twice_in_one_load_keeps_the_latest_version(src, db):
     (reject,) = rejects(db, "orders")
     assert reject["source_file"].endswith("2026-10-01.csv")
     assert "superseded by" in reject["detail"] and "2026-10-02.csv" in reject["detail"]
+
+
+# -- table selection --------------------------------------------------------------------
+
+
+def test_table_names_accept_repeats_and_comma_lists():
+    from orchestration.contract import parse_tables
+
+    assert parse_tables(None) is None and parse_tables([]) is None
+    assert parse_tables(["orders, products", "Orders", " web_events "]) == [
+        "orders",
+        "products",
+        "web_events",
+    ]
+    assert parse_tables("orders,") == ["orders"]
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (["order"], "unknown raw table 'order' (did you mean 'orders'?)"),
+        (["orders,prodcts"], "unknown raw table 'prodcts' (did you mean 'products'?)"),
+        (["zzz"], "unknown raw table 'zzz'; the raw tables are: crm_contacts, web_events"),
+        ([" , "], "no raw table name given"),
+    ],
+)
+def test_an_unknown_table_names_it_suggests_the_closest_and_lists_all(given, expected):
+    from orchestration.contract import UnknownTableError, parse_tables
+
+    with pytest.raises(UnknownTableError) as error:
+        parse_tables(given)
+    assert expected in str(error.value)
+    assert "consent_events" in str(error.value)  # the valid names are listed
+
+
+def test_a_comma_list_loads_those_tables(src, db):
+    write_csv(src / "products.csv", [valid_row("products", product_id="p1")])
+    write_csv(src / "orders.csv", [valid_row("orders", order_id="o1")])
+    write_csv(src / "web_events.csv", events({}))
+    summary = load_directory(src, db, tables=["orders, products"])
+    assert [r.table for r in summary.results] == ["orders", "products"]
+    assert query(
+        db, "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", ["web_events"]
+    ) == [(0,)]
+
+
+# -- following up rejected rows ---------------------------------------------------------
+
+
+def reject_rows(db: Path, table: str) -> list[tuple]:
+    return query(
+        db,
+        "SELECT source_file, source_path, row_number, line_number, reason FROM raw.rejected_rows "
+        "WHERE table_name = ? ORDER BY row_number",
+        [table],
+    )
+
+
+def test_line_number_is_the_editor_line_and_the_path_is_kept_as_given(tmp_path, db, monkeypatch):
+    folder = tmp_path / "data" / "sample"
+    write_csv(
+        folder / "orders.csv",
+        [
+            valid_row("orders", order_id="o1"),
+            valid_row("orders", order_id="o2", status="lost"),
+            valid_row("orders", order_id="o3"),
+            valid_row("orders", order_id="o4", order_total="-1"),
+        ],
+    )
+    monkeypatch.chdir(tmp_path)
+    summary = load_directory(Path("data/sample"), db)  # a relative path, as a user types it
+
+    rows = reject_rows(db, "orders")
+    assert rows == [
+        ("orders.csv", "data/sample/orders.csv", 2, 3, "unknown_value"),
+        ("orders.csv", "data/sample/orders.csv", 4, 5, "out_of_range"),
+    ]
+    assert query(db, "SELECT source_files, source_paths FROM raw.load_log") == [
+        (["orders.csv"], ["data/sample/orders.csv"])
+    ]
+    assert [(s.reason, s.row_number, s.line_number) for s in summary["orders"].reject_samples] == [
+        ("unknown_value", 2, 3),
+        ("out_of_range", 4, 5),
+    ]
+
+    # the same folder through its absolute path is a reload: nothing is added
+    again = load_directory(folder.resolve(), db)
+    assert len(reject_rows(db, "orders")) == 2
+    assert again["orders"].rejects_recorded == 0
+    assert again["orders"].reject_load_ids == [summary.load_id]  # where they are stored
+    assert again["orders"].reject_samples[0].source_path == str(folder.resolve() / "orders.csv")
+
+
+def test_line_number_counts_multi_line_values_and_blank_lines(src, db):
+    header = ",".join(TABLES["app_events"].column_names)
+    (src / "app_events.csv").write_text(
+        f"{header}\n"  # line 1
+        'a1,"d\n1",u1,app_open,p1,2024-01-01T00:00:00Z\n'  # lines 2-3: a quoted line break
+        "a2,d2,u1,app_open,p1,2024-01-01T00:00:00Z,surplus\n"  # line 4: malformed
+        "\n"  # line 5: blank, skipped
+        "a3,d1,u1,boom,p1,2024-01-01T00:00:00Z\n"  # line 6: unknown event type
+        "a4,d1,u1,app_open,p1,2024-01-01T00:00:00Z\n"  # line 7
+        "a5,d1,u1,app_open,p1,bad\n"  # line 8: invalid timestamp
+    )
+    summary = load_directory(src, db)
+    assert summary["app_events"].reconciles()
+    assert [r[2:] for r in reject_rows(db, "app_events")] == [
+        (2, 4, "malformed_row"),
+        (3, 6, "unknown_value"),
+        (5, 8, "invalid_type"),
+    ]
+    assert query(db, "SELECT event_id, _source_row FROM raw.app_events ORDER BY 2") == [
+        ("a1", 1),
+        ("a4", 4),
+    ]
+
+
+def test_parquet_rejects_have_no_line_number(src, db):
+    write_parquet(src / "orders.parquet", [valid_row("orders", order_id="o1", status="lost")])
+    load_directory(src, db)
+    assert [r[2:] for r in reject_rows(db, "orders")] == [(1, None, "unknown_value")]
+
+
+def test_an_older_warehouse_gets_the_new_columns(src, db):
+    con = duckdb.connect(str(db))
+    con.execute("CREATE SCHEMA raw")
+    con.execute(
+        """CREATE TABLE raw.rejected_rows (load_id VARCHAR NOT NULL, table_name VARCHAR NOT NULL,
+        source_file VARCHAR NOT NULL, row_number BIGINT NOT NULL, reason VARCHAR NOT NULL,
+        detail VARCHAR, row_json VARCHAR, rejected_at TIMESTAMP NOT NULL)"""
+    )
+    con.execute(
+        """CREATE TABLE raw.load_log (load_id VARCHAR NOT NULL, table_name VARCHAR NOT NULL,
+        source_files VARCHAR[] NOT NULL, rows_read BIGINT NOT NULL,
+        rows_inserted BIGINT NOT NULL, rows_updated BIGINT NOT NULL,
+        rows_unchanged BIGINT NOT NULL, rows_rejected BIGINT NOT NULL,
+        rejects_by_reason VARCHAR, started_at TIMESTAMP NOT NULL,
+        finished_at TIMESTAMP NOT NULL, seconds DOUBLE NOT NULL)"""
+    )
+    con.execute(
+        "INSERT INTO raw.rejected_rows VALUES ('old', 'orders', 'orders.csv', 9, "
+        "'missing_value', 'column order_id is empty', '{}', now())"
+    )
+    con.close()
+    write_csv(src / "orders.csv", [valid_row("orders", order_id="o1", status="lost")])
+
+    load_directory(src, db)
+
+    assert query(
+        db,
+        "SELECT load_id, row_number, line_number, source_path FROM raw.rejected_rows ORDER BY 2",
+    ) == [(query(db, "SELECT load_id FROM raw.load_log")[0][0], 1, 2, str(src / "orders.csv")),
+          ("old", 9, None, None)]  # fmt: skip
+    assert query(db, "SELECT source_paths FROM raw.load_log") == [([str(src / "orders.csv")],)]
+
+
+def test_a_rerun_says_nothing_new(src, db):
+    write_csv(src / "web_events.csv", events({}, {"occurred_at": "bad"}, {}))
+    first = load_directory(src, db)
+    second = load_directory(src, db)
+    assert first.outcome() == "2 new, 0 changed, 0 unchanged, 1 rejected"
+    assert second.outcome() == "nothing new: 2 unchanged, 1 rejected (already recorded)"
+    assert first.total_loaded == second.total_loaded == 2  # what was loaded, not what is new
+
+
+def test_samples_are_a_few_per_reason(src, db):
+    write_csv(
+        src / "web_events.csv",
+        events(*[{"occurred_at": f"bad{i}"} for i in range(5)], {"event_type": "?"}, {}),
+    )
+    result = load_directory(src, db)["web_events"]
+    assert result.rejected == 6
+    assert [(s.reason, s.row_number) for s in result.reject_samples] == [
+        ("invalid_type", 1),
+        ("invalid_type", 2),
+        ("invalid_type", 3),
+        ("unknown_value", 6),
+    ]
