@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 
 from orchestration import settings
-from orchestration.commands import identity
+from orchestration.commands import dagster, identity
 from orchestration.commands.common import AsOf, DbPath, console, fail, progress_bar
 
 app = typer.Typer(
@@ -79,6 +79,7 @@ def do_generate(
 
 
 def do_load(source: Path, db: Path | None, tables: list[str] | None):
+    from orchestration.dagster_events import record_load
     from orchestration.loader import ContractError, load_directory
 
     if not source.exists():
@@ -89,14 +90,17 @@ def do_load(source: Path, db: Path | None, tables: list[str] | None):
         )
     try:
         with progress_bar("load") as update:
-            return load_directory(source, db_path=db, tables=tables, progress=update)
+            summary = load_directory(source, db_path=db, tables=tables, progress=update)
     except ContractError as exc:
         raise fail(
             str(exc), "fix the file's header (see SPEC input contract) and load again", 2
         ) from None
+    record_load(summary)  # shows in the Dagster UI (orchestration/dagster_events.py)
+    return summary
 
 
 def do_build(as_of: str | None, select: str | None, full_refresh: bool, db: Path | None):
+    from orchestration.dagster_events import record_build
     from orchestration.dbt import dbt_vars, run_dbt
 
     command = ["build"]
@@ -122,14 +126,18 @@ def do_build(as_of: str | None, select: str | None, full_refresh: bool, db: Path
             "read the failures above (full log: dbt_project/logs/dbt.log); fix the model or "
             "data and re-run `chorus build --select <node>+`",
         )
+    record_build(outcome)  # shows in the Dagster UI (orchestration/dagster_events.py)
     return outcome
 
 
 def do_validate(db: Path | None, tables: list[str] | None):
     from expectations.runner import validate
+    from orchestration.dagster_events import record_validation
 
     with console.status("validating raw sources with Great Expectations"):
-        return validate(db_path=db, tables=tables)
+        report = validate(db_path=db, tables=tables)
+    record_validation(report)  # the gx_suite checks in the Dagster UI
+    return report
 
 
 # ---------------------------------------------------------------------------------------
@@ -337,6 +345,7 @@ def run(
 app.command("identity-report")(identity.report)
 app.command("identity-explain")(identity.explain)
 app.command("identity-diff")(identity.diff)
+app.command("dagster-run")(dagster.run_job)
 
 
 def main() -> None:
