@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 
 from orchestration import settings, warehouse
-from orchestration.commands import identity, sql
+from orchestration.commands import dagster, identity, sql
 from orchestration.commands.common import (
     AsOf,
     ChorusGroup,
@@ -97,6 +97,7 @@ def do_generate(
 def do_load(source: Path, db: Path | None, tables: list[str] | None):
     import duckdb
 
+    from orchestration.dagster_events import record_load
     from orchestration.loader import ContractError, load_directory
 
     if not source.exists():
@@ -130,6 +131,7 @@ def do_load(source: Path, db: Path | None, tables: list[str] | None):
             str(exc), "fix the file's header (see docs/input-contract.md) and load again", 2
         ) from None
     warehouse.publish_snapshot(db)
+    record_load(summary)  # shows in the Dagster UI (orchestration/dagster_events.py)
     return summary
 
 
@@ -175,6 +177,7 @@ def do_build(
     db: Path | None,
     extra_vars: dict | None = None,
 ):
+    from orchestration.dagster_events import record_build
     from orchestration.dbt import dbt_vars, run_dbt
 
     variables = dbt_vars(as_of, extra_vars)
@@ -211,6 +214,7 @@ def do_build(
             "then re-run `chorus build --select <node>+`",
         )
     warehouse.publish_snapshot(db)
+    record_build(outcome)  # shows in the Dagster UI (orchestration/dagster_events.py)
     return outcome
 
 
@@ -221,10 +225,13 @@ def _first_lines(text: str, n: int = 3) -> str:
 
 def do_validate(db: Path | None, tables: list[str] | None):
     from expectations.runner import validate
+    from orchestration.dagster_events import record_validation
 
     warehouse.check_readable(db)
     with console.status("validating raw sources with Great Expectations"):
-        return validate(db_path=db, tables=tables)
+        report = validate(db_path=db, tables=tables)
+    record_validation(report)  # the gx_suite checks in the Dagster UI
+    return report
 
 
 # ---------------------------------------------------------------------------------------
@@ -451,6 +458,7 @@ app.command("identity-report")(identity.report)
 app.command("identity-explain")(identity.explain)
 app.command("identity-diff")(identity.diff)
 app.command("sql")(sql.sql)
+app.command("dagster-run")(dagster.run_job)
 
 
 def main() -> None:

@@ -25,6 +25,24 @@ def data_dir() -> Path:
     return _path("CHORUS_DATA_DIR", REPO_ROOT / "data" / "sample")
 
 
+def dagster_home() -> Path:
+    """DAGSTER_HOME: the Dagster instance folder (runs, event log, schedules). Default
+    .dagster_home/ in the repo, the same as the Makefile's, so `make ui` shows what the
+    CLI records."""
+    return _path("DAGSTER_HOME", REPO_ROOT / ".dagster_home")
+
+
+def dagster_record() -> bool:
+    """CHORUS_DAGSTER_RECORD: 0 stops the CLI recording its loads and builds in the Dagster
+    instance (default 1)."""
+    return os.environ.get("CHORUS_DAGSTER_RECORD", "1").strip().lower() not in (
+        "0",
+        "false",
+        "no",
+        "off",
+    )
+
+
 def dbt_target() -> str:
     """CHORUS_DBT_TARGET: the dbt target in dbt_project/profiles.yml (duckdb by default)."""
     return os.environ.get("CHORUS_DBT_TARGET", "duckdb")

@@ -4,31 +4,14 @@ model name written here."""
 
 import json
 import os
-from collections.abc import Mapping
-from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import DbtCliResource, dbt_assets
 
+from orchestration.assets.translator import ChorusDbtTranslator
 from orchestration.resources import WarehouseResource, chorus_dbt_project, ensure_manifest
 
-
-class ChorusDbtTranslator(DagsterDbtTranslator):
-    def get_asset_spec(self, manifest, unique_id, project):
-        spec = super().get_asset_spec(manifest, unique_id, project)
-        props = self.get_resource_props(manifest, unique_id)
-        if props["resource_type"] == "source":
-            return spec.replace_attributes(
-                key=dg.AssetKey([props["schema"], props.get("identifier") or props["name"]])
-            )
-        return spec
-
-    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        # models/<layer>/... -> group <layer>; seeds -> config
-        if dbt_resource_props["resource_type"] == "seed":
-            return "config"
-        fqn = dbt_resource_props.get("fqn", [])
-        return fqn[1] if len(fqn) > 2 else "default"
+__all__ = ["ChorusDbtTranslator", "DbtBuildConfig", "chorus_dbt_assets"]
 
 
 class DbtBuildConfig(dg.Config):

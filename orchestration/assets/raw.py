@@ -5,14 +5,11 @@ and each table reports its own read/loaded/rejected counts."""
 
 import dagster as dg
 
+from orchestration.assets.keys import REJECTED_ROWS_KEY, raw_key, rejected_rows_metadata
 from orchestration.contract import TABLES
 from orchestration.resources import WarehouseResource
 
-REJECTED_ROWS_KEY = dg.AssetKey(["raw", "rejected_rows"])
-
-
-def raw_key(table: str) -> dg.AssetKey:
-    return dg.AssetKey(["raw", table])
+__all__ = ["REJECTED_ROWS_KEY", "RAW_SPECS", "raw_key", "raw_tables"]
 
 
 def _column_schema(table) -> dg.TableSchema:
@@ -47,10 +44,20 @@ RAW_SPECS = [
 
 @dg.multi_asset(specs=RAW_SPECS, can_subset=True, name="raw_load")
 def raw_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    from orchestration.loader import load_directory
+    from orchestration.loader import LoaderError, load_directory
 
     selected = [key.path[-1] for key in context.selected_asset_keys if key.path[-1] in TABLES]
-    summary = load_directory(warehouse.source_dir, db_path=warehouse.db, tables=selected)
+    try:
+        summary = load_directory(warehouse.source_dir, db_path=warehouse.db, tables=selected)
+    except (FileNotFoundError, LoaderError) as exc:  # no folder, a broken header: say so
+        raise dg.Failure(description=str(exc)) from None
+    if selected and not summary.tables:
+        raise dg.Failure(
+            description=f"no raw files under {warehouse.source_dir} for any of the "
+            f"{len(selected)} selected tables: write sample data there with `chorus generate "
+            "--out DIR`, or point CHORUS_DATA_DIR (or `chorus dagster-run --from`) at your "
+            "exports"
+        )
     if not summary.reconciles():
         raise dg.Failure("load does not reconcile: read != loaded + rejected")
     for table in selected:
@@ -60,11 +67,6 @@ def raw_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
             continue
         yield dg.MaterializeResult(asset_key=raw_key(table), metadata=result.metadata())
     if REJECTED_ROWS_KEY in context.selected_asset_keys:
-        by_reason = summary.rejects_by_reason()
         yield dg.MaterializeResult(
-            asset_key=REJECTED_ROWS_KEY,
-            metadata={
-                "rejected_this_load": sum(by_reason.values()),
-                **{f"{t}.{r}": n for (t, r), n in sorted(by_reason.items())},
-            },
+            asset_key=REJECTED_ROWS_KEY, metadata=rejected_rows_metadata(summary)
         )

@@ -3,11 +3,11 @@ failing suite stops the dbt models downstream of that raw table in the same run.
 
 import dagster as dg
 
-from orchestration.assets.raw import raw_key
+from orchestration.assets.keys import GX_CHECK_NAME, raw_key
 from orchestration.contract import TABLES
 from orchestration.resources import WarehouseResource
 
-CHECK_NAME = "gx_suite"
+CHECK_NAME = GX_CHECK_NAME
 
 
 @dg.multi_asset_check(
