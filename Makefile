@@ -12,13 +12,12 @@ DAGSTER_PORT ?= 3000
 DEMO_CUSTOMERS ?= 20000
 DEMO_DAYS ?= 90
 
-.PHONY: help install demo test ui dashboards bench lint clean
+.PHONY: help install demo test ui bench lint clean
 
 help:
 	@echo "make demo        generate sample data, load, validate, build; print a summary"
 	@echo "make test        lint, then the whole test suite (CI calls this)"
 	@echo "make ui          Dagster UI on http://localhost:3000 (DAGSTER_PORT=...)"
-	@echo "make dashboards  Streamlit dashboards on http://localhost:8501"
 	@echo "make bench       benchmarks (writes BENCHMARKS.md figures)"
 	@echo "make lint        ruff + sqlfluff"
 
@@ -41,9 +40,6 @@ ui: install
 	@test -f "$(DAGSTER_HOME)/dagster.yaml" || cp orchestration/dagster.yaml "$(DAGSTER_HOME)/dagster.yaml"
 	$(RUN) python -W 'ignore:Function `dev_command` is superseded:FutureWarning' \
 		-m dagster dev -w workspace.yaml -p $(DAGSTER_PORT)
-
-dashboards: install
-	@echo "Dashboards are not built yet."
 
 bench: install
 	$(RUN) python -m bench.run
