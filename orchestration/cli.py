@@ -255,7 +255,7 @@ def print_models(db: Path | None) -> None:
             order by 1, 2
             """
         ).fetchall()
-        marts = Table(title="marts (the public tables: query them with `chorus sql`)")
+        marts = Table(title="public marts (query them: chorus sql)")
         marts.add_column("table")
         marts.add_column("rows", justify="right")
         marts.add_column("one row per")

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from orchestration.loader.summary import RejectSample
 
 # Sample lines printed in all (at most SAMPLES_PER_REASON per table and reason).
-MAX_SAMPLE_LINES = 20
+MAX_SAMPLE_LINES = 12
 # Values beside a sample that help find the row (the key, then the person's identifiers).
 CONTEXT_VALUES = 3
 LONGEST_VALUE = 40
@@ -86,41 +86,52 @@ def sample_line(table: str, sample: RejectSample) -> str:
     return mask_emails(line)  # an email anywhere else in the text, too
 
 
-def query_for(table: str, load_ids: list[str]) -> str:
-    """The `chorus sql` command listing every rejected row of `table` in this load."""
+def query_for(table: str | None, load_ids: list[str]) -> str:
+    """The `chorus sql` command listing every rejected row of `table` (None: of every
+    table) in this load."""
     if len(load_ids) == 1:
-        loads = f"load_id = '{load_ids[0]}'"
+        where = f"load_id = '{load_ids[0]}'"
     else:
-        loads = "load_id in (" + ", ".join(f"'{i}'" for i in load_ids) + ")"
-    return (
-        f"chorus sql \"select * from raw.rejected_rows where {loads} and table_name = '{table}'\""
-    )
+        where = "load_id in (" + ", ".join(f"'{i}'" for i in load_ids) + ")"
+    if table is not None:
+        where += f" and table_name = '{table}'"
+    return f'chorus sql "select * from raw.rejected_rows where {where}"'
 
 
 def print_samples(summary: LoadSummary) -> None:
-    """A few rejected rows per table and reason (MAX_SAMPLE_LINES in all), then per
-    table the query that lists them all."""
+    """A few rejected rows per table and reason (MAX_SAMPLE_LINES in all), each sampled
+    table with the query that lists all of its rejects; the tables left out in one line,
+    with the query for every reject of the load."""
     rejected = [r for r in summary.results if r.rejected]
     if not rejected:
         return
     console.print(
         "[bold]rejected rows[/] (a few per reason; values that identify a person are masked)"
     )
-    shown = left_out = 0
+    shown = 0
+    left_out: list = []
     for result in rejected:
-        _plain(f"  {result.table}")
+        lines = []
         for sample in result.reject_samples:
             if shown == MAX_SAMPLE_LINES:
-                left_out += 1
-                continue
-            _plain(f"    {sample_line(result.table, sample)}")
+                break
+            lines.append(f"    {sample_line(result.table, sample)}")
             shown += 1
+        if not lines:
+            left_out.append(result)
+            continue
+        _plain(f"  {result.table}")
+        for line in lines:
+            _plain(line)
         note = "" if result.rejects_recorded else " (recorded by an earlier load)"
         _plain(
             f"    all {result.rejected:,}{note}: {query_for(result.table, result.reject_load_ids)}"
         )
     if left_out:
-        _plain(f"  ({left_out:,} more samples not shown; the queries above list every row)")
+        counts = ", ".join(f"{r.table} {r.rejected:,}" for r in left_out)
+        load_ids = sorted({i for r in rejected for i in r.reject_load_ids})
+        _plain(f"  also rejected: {counts}; every reject of this load:")
+        _plain(f"    {query_for(None, load_ids)}")
 
 
 def _cell(value: object) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from orchestration.commands.load_report import MAX_SAMPLE_LINES, query_for, sample_line
+from orchestration.commands.load_report import query_for, sample_line
 from orchestration.loader import load_directory
 from tests.fixtures.contract_rows import write_csv
 
@@ -65,4 +65,6 @@ def test_the_query_names_every_load_holding_the_rejects():
         "and table_name = 'orders'\""
     )
     assert "load_id in ('a', 'b')" in query_for("orders", ["a", "b"])
-    assert MAX_SAMPLE_LINES == 20
+    assert query_for(None, ["a", "b"]) == (
+        "chorus sql \"select * from raw.rejected_rows where load_id in ('a', 'b')\""
+    )
