@@ -102,8 +102,10 @@ def main(step: str, data_dir: str, db: str, customers: int, days: int) -> dict:
             result = score(con, Path(data_dir) / "_truth")
         finally:
             con.close()
-        # "customers" is the size of the run in the results; the score's own is renamed
-        result["predicted_customers"] = result.pop("customers")
+        # "customers" is the size of the run in the results; the score's count (customers
+        # holding a scored identifier) keeps its name of the earlier results, which also
+        # counted each unresolved identifier as a customer (identifiers_unresolved now)
+        result["predicted_customers"] = result.pop("customers_scored")
         extra.update(
             {
                 key: round(value, 6) if isinstance(value, float) else value

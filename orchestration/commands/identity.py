@@ -53,6 +53,7 @@ def report(
     finally:
         con.close()
 
+    console.print(customers_line(summary))
     sizes = Table(title=f"clusters by size ({summary['customers']:,} customers)")
     sizes.add_column("identifiers per customer")
     sizes.add_column("customers", justify="right")
@@ -82,10 +83,11 @@ def report(
         result.add_column("measure")
         result.add_column("value", justify="right")
         for key, value in scores.items():
+            label = SCORE_LABELS.get(key, key)
             if isinstance(value, float):
-                result.add_row(key, f"{value:.4%}" if key.endswith("_share") else f"{value:.6f}")
+                result.add_row(label, f"{value:.4%}" if key.endswith("_share") else f"{value:.6f}")
             elif isinstance(value, int):
-                result.add_row(key, f"{value:,}")
+                result.add_row(label, f"{value:,}")
         console.print(result)
         by_type = Table(title="errors by identifier type")
         by_type.add_column("type")
@@ -105,6 +107,23 @@ def report(
             "its type's max_at_once or max_over_time in seeds/identity_rules.csv (try the "
             "edit with `chorus identity-diff`), and rebuild",
         )
+
+
+# the measures of the truth scoring whose key alone would be read as something else
+SCORE_LABELS = {
+    "identifiers_scored": "identifiers_scored (the truth's linkable ones)",
+    "persons": "persons (in the truth, holding a scored identifier)",
+    "customers_scored": "customers_scored (holding a scored identifier; all customers above)",
+}
+
+
+def customers_line(summary: dict) -> str:
+    """Every customer, then the known ones and the anonymous profiles among them."""
+    return (
+        f"customers: {summary['customers']:,} ({summary['known_customers']:,} known: an "
+        f"email, phone or account; {summary['anonymous_customers']:,} anonymous: cookies, "
+        "devices)\n  each is a row of marts.customers; `where is_known` counts the known ones"
+    )
 
 
 def explain(

@@ -63,9 +63,11 @@ def score(con: Any, truth_dir: Path | str, table: str = IDENTIFIERS_TABLE) -> di
     def one(sql: str) -> tuple:
         return con.sql(sql).fetchall()[0]
 
-    (points, unresolved, persons, customers) = one("""
+    # customers_scored: the customers holding at least one scored identifier (the
+    # truth's linkable ones), not every row of marts.customers (quality() counts those)
+    (points, unresolved, persons, customers_scored) = one("""
         select count(*), count(*) - count(customer_id), count(distinct person_id),
-               count(distinct cluster_id)
+               count(distinct customer_id)
         from identity_score_points
     """)
     true_pairs, predicted_pairs, true_positive = (
@@ -158,7 +160,7 @@ def score(con: Any, truth_dir: Path | str, table: str = IDENTIFIERS_TABLE) -> di
         "identifiers_unresolved": int(unresolved),
         "unresolved_share": unresolved / points if points else 0.0,
         "persons": int(persons),
-        "customers": int(customers),
+        "customers_scored": int(customers_scored),
         "clusters_spanning_persons": int(clusters_spanning_persons),
         "customers_merged_through_shared": int(merged_through_shared),
         "persons_split": int(persons_split),
@@ -189,14 +191,23 @@ def score(con: Any, truth_dir: Path | str, table: str = IDENTIFIERS_TABLE) -> di
     }
 
 
+# a customer is known when it holds one of these among its own identifiers (the rule of
+# marts.customers.is_known); the others (cookies, devices) are anonymous profiles
+KNOWN_TYPES = ("email", "phone", "user_id")
+
+
 def quality(con, top: int = 10) -> dict:
     """Cluster-size distribution, the largest clusters and shared identifiers, read from
-    marts.customer_identifiers; `oversized` counts clusters above the alarm size."""
+    marts.customer_identifiers; `oversized` counts clusters above the alarm size.
+    `customers` counts every customer (a row of marts.customers), `known_customers` those
+    holding an email, a phone or an account, `anonymous_customers` the rest."""
     from orchestration.settings import identity_max_cluster_size
 
     limit = identity_max_cluster_size()
-    sizes = """
-        select customer_id, count(*) as n
+    known_types = ", ".join(f"'{t}'" for t in KNOWN_TYPES)
+    sizes = f"""
+        select customer_id, count(*) as n,
+               bool_or(identifier_type in ({known_types})) as is_known
         from marts.customer_identifiers where customer_id is not null group by 1
     """
     buckets = con.sql(
@@ -235,11 +246,14 @@ def quality(con, top: int = 10) -> dict:
         group by 1 order by 1
         """
     ).fetchall()
-    customers, oversized = con.sql(
-        f"select count(*), count(*) filter (where n > {limit}) from ({sizes})"
+    customers, known, oversized = con.sql(
+        f"select count(*), count(*) filter (where is_known),"
+        f" count(*) filter (where n > {limit}) from ({sizes})"
     ).fetchall()[0]
     return {
         "customers": customers,
+        "known_customers": known,
+        "anonymous_customers": customers - known,
         "size_buckets": buckets,
         "largest": largest,
         "shared": [

@@ -1,7 +1,9 @@
 """Identity resolution end to end on a small generated business: the SQL connected
 components equal networkx's on the same edges, converge in O(log n) rounds on a long
 chain, customer ids survive rebuilds and merges keep the older id, and "same customer"
-matches the generator's ground truth.
+matches the generator's ground truth. On the same build, the marts an analyst reads:
+counts are BIGINT (never HUGEINT), node ids stay internal, descriptions are table and
+column comments, and `chorus identity-report` says how many customers are known.
 
 dbt runs in-process with its own target/log paths; four invocations (~40 s in all).
 """
@@ -15,18 +17,21 @@ from types import SimpleNamespace
 
 import networkx as nx
 import pytest
+import yaml
+from typer.testing import CliRunner
 
+from orchestration.cli import app
 from orchestration.contract import TABLES
 from orchestration.dbt import run_dbt
-from orchestration.settings import connect
+from orchestration.settings import DBT_PROJECT_DIR, connect
 
 pytestmark = pytest.mark.slow
 
 # big enough for households, shop tablets and junk values; small enough for CI
 SIZE = {"customers": 2_000, "days": 60, "seed": 1}
 CHAIN_NODES = 2**14
-# the identity models and everything they read (staging, seeds)
-IDENTITY_BUILD = ("+customer_identifiers", "identity_merges")
+# the identity models and everything they read (staging, seeds), and the customers mart
+IDENTITY_BUILD = ("+customers", "identity_merges")
 IDENTITY_MODELS = (
     "path:models/intermediate/identity/int_identity_*",
     "customer_identifiers",
@@ -92,6 +97,122 @@ def test_same_customer_matches_the_ground_truth(warehouse):
     assert result["recall"] >= 0.99, result
     assert result["flags"]["junk_false"] == 0, result
     assert result["flags"]["junk_missed"] == 0, result
+
+
+def test_no_count_is_a_hugeint(warehouse):
+    """DuckDB sums integers into HUGEINT, which pandas reads as float64: every count in
+    the marts (and the intermediate models they copy it from) is cast to BIGINT."""
+    wide = rows(
+        warehouse,
+        "select table_schema || '.' || table_name || '.' || column_name, data_type"
+        " from information_schema.columns"
+        " where table_schema in ('marts', 'intermediate')"
+        " and data_type in ('HUGEINT', 'UHUGEINT', 'INT128')",
+    )
+    assert wide == []
+    counts = {
+        "customers": ("identifier_count", "order_count", "refunded_order_count"),
+        "customer_identifiers": ("occurrences",),
+        "identity_merges": ("identifiers_moved",),
+    }
+    types = dict(
+        rows(
+            warehouse,
+            "select table_name || '.' || column_name, data_type"
+            " from information_schema.columns where table_schema = 'marts'",
+        )
+    )
+    assert {f"{t}.{c}": types[f"{t}.{c}"] for t, cs in counts.items() for c in cs} == {
+        f"{t}.{c}": "BIGINT" for t, cs in counts.items() for c in cs
+    }
+    con = connect(warehouse.db, read_only=True)
+    try:
+        frame = con.sql("select order_count, identifier_count from marts.customers").df()
+    finally:
+        con.close()
+    assert {str(dtype) for dtype in frame.dtypes} == {"int64"}
+
+
+def test_customer_identifiers_has_no_node_id(warehouse):
+    """The graph's node ids are internal: the mart's columns are the documented ones."""
+    documented = [
+        column["name"] for column in _model_yaml("identity", "customer_identifiers")["columns"]
+    ]
+    stored = [
+        name
+        for (name,) in rows(
+            warehouse,
+            "select column_name from information_schema.columns where table_schema = 'marts'"
+            " and table_name = 'customer_identifiers' order by ordinal_position",
+        )
+    ]
+    assert "node_id" not in stored
+    assert stored == documented
+
+
+def _model_yaml(folder: str, model: str) -> dict:
+    for path in (DBT_PROJECT_DIR / "models" / "marts" / folder).glob("*.yml"):
+        for node in yaml.safe_load(path.read_text()).get("models", []):
+            if node["name"] == model:
+                return node
+    raise KeyError(model)
+
+
+def test_descriptions_are_table_and_column_comments(warehouse):
+    """persist_docs: a SQL client shows the YAML descriptions of tables and columns."""
+    customers = _model_yaml("identity", "customers")
+    ((table_comment,),) = rows(
+        warehouse,
+        "select comment from duckdb_tables()"
+        " where schema_name = 'marts' and table_name = 'customers'",
+    )
+    assert table_comment.strip() == customers["description"].strip()
+    assert table_comment.startswith("One row per resolved customer")
+    column_comments = dict(
+        rows(
+            warehouse,
+            "select column_name, comment from duckdb_columns()"
+            " where schema_name = 'marts' and table_name = 'customers'",
+        )
+    )
+    for column in customers["columns"]:
+        assert column_comments[column["name"]].strip() == column["description"].strip()
+    assert "anonymous profiles" in column_comments["is_known"]
+    # views and incremental models too
+    ((view_comment,),) = rows(
+        warehouse,
+        "select comment from duckdb_views()"
+        " where schema_name = 'intermediate' and view_name = 'int_orders_resolved'",
+    )
+    assert view_comment.startswith("One row per order")
+    ((incremental_comment,),) = rows(
+        warehouse,
+        "select comment from duckdb_tables()"
+        " where schema_name = 'marts' and table_name = 'customer_identifiers'",
+    )
+    assert incremental_comment.startswith("One row per normalized identifier")
+
+
+def test_identity_report_explains_its_customer_counts(warehouse):
+    """The cluster summary counts every customer, split into known and anonymous as
+    marts.customers.is_known does; the truth scoring's count says what it counts."""
+    ((customers, known),) = rows(
+        warehouse, "select count(*), count(*) filter (where is_known) from marts.customers"
+    )
+    assert 0 < known < customers
+    result = CliRunner().invoke(
+        app,
+        ["identity-report", "--db", str(warehouse.db), "--truth", str(warehouse.data / "_truth")],
+    )
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert (
+        f"customers: {customers:,} ({known:,} known: an email, phone or account;"
+        f" {customers - known:,} anonymous: cookies, devices)"
+    ) in out
+    assert "`where is_known` counts the known ones" in out
+    assert f"clusters by size ({customers:,} customers)" in out
+    assert "customers_scored (holding a scored identifier; all customers above)" in out
 
 
 def test_long_chain_converges_in_log_rounds(warehouse):

@@ -5,6 +5,8 @@ bring (macros/identity/chorus_identity_batch.sql):
 - events after the previous batch's as_of (as_of moves forward two days);
 - a late row: loaded after the previous batch, dated before its as_of;
 - a CRM contact replaced by the loader with a new email (its old record disappears);
+- an order whose mistyped email the shop corrected (the loader replaces the order): the
+  mistyped address is on no record any more and leaves every table;
 - a shop tablet seen with new accounts (it becomes shared: its edges go, clusters split);
 - a login that joins two customers (a merge: the older id survives);
 - a text to the old number of a person who changed number, sent after the new one came
@@ -40,6 +42,11 @@ CHANGED = {
     "old_phone": "+12025550123",
     "new_phone": "+12025550188",
 }
+TYPO = {
+    "order_id": "ORD-batch-test-typo",
+    "typo": "robin.typo.batchtest@fastmail.con",
+    "fixed": "robin.typo.batchtest@fastmail.com",
+}
 SPREAD = {
     "user_id": "usr_zz_spread_batchtest",
     "email": "sam.spread.batchtest@fastmail.com",
@@ -65,7 +72,7 @@ COMPARED = {
     "intermediate.int_identity_bridges": "*",
     "intermediate.int_identity_components_resplit": "*",
     "intermediate.int_identity_customer_ids": "node_id, component_id, customer_id, is_anchor",
-    "marts.customer_identifiers": "identifier_type, identifier_value, node_id, customer_id,"
+    "marts.customer_identifiers": "identifier_type, identifier_value, customer_id,"
     " is_shared, is_junk, flag_reason, first_seen_at, last_seen_at, occurrences",
 }
 
@@ -138,6 +145,7 @@ def batches(tmp_path_factory) -> SimpleNamespace:
                 user_id=SPREAD["user_id"],
                 phone=SPREAD["old_phone"],
             ),
+            order(TYPO["order_id"], first_as_of - timedelta(days=10), email=TYPO["typo"]),
         ],
     )
     load_rows(
@@ -216,6 +224,14 @@ def batches(tmp_path_factory) -> SimpleNamespace:
     moved = dict(zip(names, contact, strict=False))
     moved.update(email="moved.away.batchtest@fastmail.com", updated_at=as_of - timedelta(hours=1))
     load_rows(db, work / "crm", "crm_contacts", [moved])
+
+    # the shop corrects the order's mistyped email: the loader replaces the order
+    load_rows(
+        db,
+        work / "orders_fixed",
+        "orders",
+        [order(TYPO["order_id"], first_as_of - timedelta(days=10), email=TYPO["fixed"])],
+    )
 
     # a device of one account is used by two more accounts: it becomes shared
     device, owner = query(
@@ -337,6 +353,31 @@ def test_the_second_batch_is_incremental(batches):
     )[0]
     (records,) = query(batches.db, "select count(*) from intermediate.int_identity_records")[0]
     assert 0 < changed < records / 4
+
+
+def test_an_identifier_left_on_no_record_leaves_the_mart(batches):
+    """The mistyped email was on one order only: once the order is corrected it leaves
+    int_identity_identifiers, and the mart, which has no node_id, finds its row by
+    hashing type and value (a lookup in int_identity_identifiers would miss it)."""
+    assert batches.before[f"email:{TYPO['typo']}"] is not None
+    node = f"cast(hash('email:{TYPO['typo']}') >> 1 as bigint)"
+    assert query(
+        batches.db,
+        "select count(*) from intermediate.int_identity_identifiers__region"
+        f" where node_id = {node}"
+        " and node_id not in (select node_id from intermediate.int_identity_identifiers)",
+    ) == [(1,)]
+    assert query(
+        batches.db,
+        "select count(*) from marts.customer_identifiers"
+        f" where identifier_type = 'email' and identifier_value = '{TYPO['typo']}'",
+    ) == [(0,)]
+    ((customer,),) = query(
+        batches.db,
+        "select customer_id from marts.customer_identifiers"
+        f" where identifier_type = 'email' and identifier_value = '{TYPO['fixed']}'",
+    )
+    assert customer is not None
 
 
 @pytest.mark.parametrize("table", sorted(COMPARED))

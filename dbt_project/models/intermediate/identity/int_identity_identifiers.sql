@@ -161,12 +161,13 @@ observed as (
         node_id,
         identifier_type,
         identifier_value,
+        -- a sum of BIGINTs is a HUGEINT in DuckDB (float64 in pandas)
+        cast(sum(row_count) as bigint) as occurrences,
         min(first_seen_at) as first_seen_at,
         -- in use since: a CRM contact shows its values as of its last update
         min(case when source_system = 'crm' then last_seen_at else first_seen_at end)
             as first_active_at,
         max(last_seen_at) as last_seen_at,
-        sum(row_count) as occurrences,
         count(*) as record_count
     from record_values
     {% if region is not none -%}

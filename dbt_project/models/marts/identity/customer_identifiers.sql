@@ -3,15 +3,23 @@
 -- and why, and when and how often it was seen. The identity graph's answer
 -- (docs/marts.md); how ids are chosen: int_identity_customer_ids.
 --
--- node_id is the identifier's node in the identity graph (chorus_node_id).
+-- The graph's node_id is internal (docs/DECISIONS.md "Customers an analyst can count"):
+-- the public key is (identifier_type, identifier_value); the intermediate models keep
+-- node_id for their integer joins.
 -- Batched (macros/identity/chorus_identity_batch.sql): an incremental batch rewrites the
 -- rows of the identifiers it recomputed and of the customers it re-resolved (a pre-hook
--- deletes them first); resolved_as_of says which batch's as_of last wrote a row.
+-- deletes them first); resolved_as_of says which batch's as_of last wrote a row. The
+-- region is a set of node_ids, so the pre-hook finds a stored row's node by hashing its
+-- type and value (chorus_node_id, as every model does): that also reaches an identifier
+-- no longer in int_identity_identifiers (left on no record), which a lookup there would
+-- miss.
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     chorus_identity_batched=true,
-    pre_hook="{{ chorus_identity_replace_region('node_id in (select node_id from {region})', batch_column=false) }}",
+    pre_hook="{{ chorus_identity_replace_region(
+        chorus_node_id('identifier_type', 'identifier_value')
+        ~ ' in (select node_id from {region})', batch_column=false) }}",
     post_hook="{{ chorus_identity_progress() }}",
 ) }}
 
@@ -74,14 +82,13 @@ final as (
     select
         flagged.identifier_type,
         flagged.identifier_value,
-        flagged.node_id,
         customer_ids.customer_id,
         flagged.is_shared,
         flagged.is_junk,
         flagged.flag_reason,
         flagged.first_seen_at,
         flagged.last_seen_at,
-        flagged.occurrences,
+        cast(flagged.occurrences as bigint) as occurrences,
         {{ chorus_as_of() }} as resolved_as_of
     from flagged
     left join customer_ids

@@ -1,5 +1,9 @@
 -- One row per resolved customer as of `as_of`: contact points, profile, activity, orders,
--- revenue and lifecycle stage. The rules are documented in _identity__models.yml.
+-- revenue and lifecycle stage. Anonymous profiles (cookies and devices that never met an
+-- email, phone or account) are customers too; is_known tells them apart, and their
+-- lifecycle stage is anonymous or anonymous_expired, never one of the stages of known
+-- customers. The rules are documented in _customers__models.yml and docs/DECISIONS.md
+-- ("Customers an analyst can count").
 with
 
 identifiers as (
@@ -138,9 +142,9 @@ activity as (
 
     select
         customer_id,
+        cast(count(*) as bigint) as identifier_count,
         min(first_seen_at) as first_seen_at,
-        max(last_seen_at) as last_seen_at,
-        count(*) as identifier_count
+        max(last_seen_at) as last_seen_at
     from identifiers
     group by 1
 
@@ -150,8 +154,11 @@ order_totals as (
 
     select
         customer_id,
-        sum(case when status in ('completed', 'refunded') then 1 else 0 end) as order_count,
-        sum(case when status = 'refunded' then 1 else 0 end) as refunded_order_count,
+        -- sums of integers are HUGEINT in DuckDB (float64 in pandas): counts are bigint
+        cast(sum(case when status in ('completed', 'refunded') then 1 else 0 end) as bigint)
+            as order_count,
+        cast(sum(case when status = 'refunded' then 1 else 0 end) as bigint)
+            as refunded_order_count,
         sum(case when status = 'completed' then order_total else 0 end) as revenue,
         min(case when status in ('completed', 'refunded') then ordered_at end) as first_order_at,
         max(case when status in ('completed', 'refunded') then ordered_at end) as last_order_at
@@ -164,6 +171,13 @@ joined as (
 
     select
         activity.customer_id,
+        -- known: an email, a phone or an account among its own identifiers (a CRM
+        -- contact alone or a hashed email alone reaches no one and is not)
+        (
+            primary_contact_points.primary_email is not null
+            or primary_contact_points.primary_phone is not null
+            or primary_contact_points.user_id is not null
+        ) as is_known,
         primary_contact_points.primary_email,
         coalesce(primary_contact_points.is_primary_email_verified, false)
             as is_primary_email_verified,
@@ -178,8 +192,8 @@ joined as (
         activity.first_seen_at,
         activity.last_seen_at,
         activity.identifier_count,
-        coalesce(order_totals.order_count, 0) as order_count,
-        coalesce(order_totals.refunded_order_count, 0) as refunded_order_count,
+        coalesce(order_totals.order_count, cast(0 as bigint)) as order_count,
+        coalesce(order_totals.refunded_order_count, cast(0 as bigint)) as refunded_order_count,
         cast(coalesce(order_totals.revenue, 0) as decimal(18, 2)) as revenue,
         order_totals.first_order_at,
         order_totals.last_order_at,
@@ -206,6 +220,13 @@ final as (
     select
         *,
         case
+            -- an anonymous profile never takes a stage of known customers: browsing
+            -- alone makes nobody new, active or loyal; it expires when unseen for long
+            when
+                not is_known
+                and days_since_last_activity <= {{ var('chorus_anonymous_retention_days') }}
+                then 'anonymous'
+            when not is_known then 'anonymous_expired'
             when
                 order_count >= {{ var('chorus_lifecycle_loyal_orders') }}
                 and days_since_last_activity <= {{ var('chorus_lifecycle_active_days') }}

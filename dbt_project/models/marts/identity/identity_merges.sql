@@ -85,7 +85,7 @@ identifier_moves as (
     select
         previous_ids.customer_id as merged_customer_id,
         current_ids.customer_id as surviving_customer_id,
-        count(*) as identifiers_moved
+        cast(count(*) as bigint) as identifiers_moved
     from previous_ids
     inner join vanished_customers
         on previous_ids.customer_id = vanished_customers.customer_id
