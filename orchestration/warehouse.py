@@ -27,6 +27,9 @@ from pathlib import Path
 
 from orchestration import settings
 
+# the schemas Chorus writes: a warehouse file named like one breaks name resolution
+SCHEMAS = ("raw", "seeds", "staging", "intermediate", "marts", "main")
+
 _LOCK = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
 
 
@@ -117,6 +120,14 @@ def check_writable(path: Path | None, must_exist: bool = True) -> Path:
     import duckdb
 
     target = resolve(path)
+    if target.stem.lower() in SCHEMAS:
+        raise WarehouseError(
+            f"the warehouse file {target.name} is named like one of its schemas",
+            "DuckDB names the database after the file, and a database called "
+            f"{target.stem!r} hides the schema of that name from the models: rename the "
+            "file (e.g. chorus.duckdb) or pass another --db",
+            2,
+        )
     if not target.exists():
         if must_exist:
             raise missing(target)

@@ -151,6 +151,10 @@ def test_ordinary_mistakes_are_one_line_each(tmp_path):
         (["build", "--vars", "[1, 2]"], "not a mapping"),
         (["build", "--as-of", "yesterday"], "ISO-8601"),
         (["sql", "select * from marts.nope"], "no warehouse at"),
+        (
+            ["load", "--from", str(tmp_path), "--db", str(tmp_path / "marts.duckdb")],
+            "named like one of its schemas",
+        ),
     ]
     for args, expected in cases:
         assert_clean_failure(chorus(*args, db=db), expected)
