@@ -295,3 +295,25 @@ def test_marts_doc_has_a_section_per_mart():
     assert not [m for m in marts if m not in documented], (
         f"docs/marts.md has no '## `name`' section for {[m for m in marts if m not in documented]}"
     )
+
+
+def test_every_var_and_env_var_is_documented():
+    """The README's configuration table names every dbt var the project declares and
+    every CHORUS_* environment variable the code reads; docs/rules.md every dbt var."""
+    import yaml
+
+    project = yaml.safe_load((ROOT / "dbt_project" / "dbt_project.yml").read_text())
+    readme = (ROOT / "README.md").read_text()
+    rules = (ROOT / "docs" / "rules.md").read_text()
+    declared = sorted(project["vars"])
+    assert declared
+    assert [v for v in declared if f"`{v}`" not in readme] == []
+    assert [v for v in declared if f"`{v}`" not in rules] == []
+
+    read = set()
+    for path in [*(ROOT / "orchestration").rglob("*.py"), *(ROOT / "expectations").rglob("*.py")]:
+        read |= set(re.findall(r"[\"'](CHORUS_[A-Z0-9_]+)[\"']", path.read_text()))
+    profiles = (ROOT / "dbt_project" / "profiles.yml").read_text()
+    read |= set(re.findall(r"env_var\(\s*'(CHORUS_[A-Z0-9_]+)'", profiles))
+    assert read
+    assert sorted(v for v in read if f"`{v}`" not in readme) == []
