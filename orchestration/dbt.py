@@ -145,8 +145,10 @@ def run_dbt(
     for node_result in getattr(result.result, "results", None) or []:
         status = str(getattr(node_result.status, "value", node_result.status))
         outcome.counts[status] = outcome.counts.get(status, 0) + 1
-        kind = (str(getattr(node_result.node, "resource_type", "node")), status)
+        node = getattr(node_result, "node", None)  # run-operation results have none
+        kind = (str(getattr(node, "resource_type", "operation")), status)
         outcome.by_kind[kind] = outcome.by_kind.get(kind, 0) + 1
         if status not in ("success", "pass", "skipped", "warn"):
-            outcome.failures.append(f"{node_result.node.unique_id}: {node_result.message}")
+            name = node.unique_id if node is not None else " ".join(command)
+            outcome.failures.append(f"{name}: {node_result.message}")
     return outcome
