@@ -6,6 +6,7 @@ Every long step shows progress; every failure says what to do next and exits non
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -285,8 +286,8 @@ def _grain(comment: str | None) -> str:
     """'One row per resolved customer ...' -> 'resolved customer ...', first sentence."""
     if not comment:
         return ""
-    text = " ".join(comment.split())
-    sentence = text.split(". ")[0].split(": ")[0]
+    text = re.sub(r"\s*\([^)]*\)", "", " ".join(comment.split()))  # drop asides
+    sentence = re.split(r"\. |: |, ", text)[0]
     for prefix in ("One row per ", "one row per "):
         if sentence.startswith(prefix):
             sentence = sentence[len(prefix) :]
