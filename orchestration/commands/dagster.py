@@ -22,7 +22,7 @@ from typing import Annotated
 
 import typer
 
-from orchestration import settings
+from orchestration import settings, warehouse
 from orchestration.commands.common import DbPath, console, fail
 
 DEFAULT_JOB = "chorus_refresh_job"
@@ -210,6 +210,8 @@ def run_job(
             raise fail(f"no job {job!r} in the code location", f"jobs: {', '.join(jobs)}", 2)
         job_def = defs.resolve_job_def(job)
 
+    if settings.dbt_target() == "duckdb":  # fail before the run on a busy warehouse
+        warehouse.check_writable(db_path, must_exist=False)
     run_id = str(uuid.uuid4())
     log_path = home / "chorus-runs" / f"{run_id}.log"
     out = _terminal()
@@ -268,3 +270,4 @@ def run_job(
             f"the step's full log is the run's page in the UI (make ui -> Runs -> {run_id[:8]}); "
             f"what the steps printed (dbt's log) is in {log_path}",
         )
+    warehouse.publish_snapshot(db_path)  # readers beside the next writer see this run

@@ -82,6 +82,7 @@ def test_writers_name_the_process_holding_the_warehouse(loaded, tiny_data):
             ["load", "--from", str(tiny_data)],
             ["run", "--from", str(tiny_data)],
             ["validate"],
+            ["dagster-run", "--from", str(tiny_data)],
         ):
             output = assert_clean_failure(chorus(*args, db=loaded), f"PID {pid}", "what to do")
             assert "is in use by" in output, (args, output)
