@@ -121,7 +121,7 @@ def do_load(source: Path, db: Path | None, tables: list[str] | None):
             summary = load_directory(source, db_path=db, tables=tables, progress=update)
     except duckdb.InvalidInputException as exc:  # a file DuckDB's reader cannot parse
         raise fail(
-            f"a file in {source} could not be read: {str(exc).strip().splitlines()[0]}",
+            f"a file in {source} could not be read: {warehouse.first_line(exc)}",
             "check the file's format (CSV with one kind of line ending, or Parquet) and "
             "load again; rows that break the contract become rejects, but a file that "
             "cannot be parsed stops the load",
@@ -200,7 +200,7 @@ def do_build(
     if not outcome.success:
         text = " ".join([outcome.exception or "", *outcome.failures])
         if warehouse.is_lock_error(text):
-            error = warehouse.busy(warehouse.resolve(db), warehouse.lock_holder(text))
+            error = warehouse.busy_from(text, db)
             raise fail(error.message, error.hint)
         for line in outcome.failures[:20]:
             console.print(f"  [red]x[/] {_first_lines(line)}", highlight=False)
@@ -242,7 +242,7 @@ def do_validate(db: Path | None, tables: list[str] | None):
 def print_models(db: Path | None) -> None:
     """The public marts first, with their rows and what one row is; then one line per
     other layer (seeds, staging views, intermediate work tables)."""
-    con, _ = warehouse.open_reader(db)
+    con, _ = warehouse.open_reader(db)  # the summary of a run: its note would only repeat
     try:
         rows = con.execute(
             """
@@ -416,8 +416,8 @@ def run(
     source = from_ or settings.data_dir()
     as_of_value = parse_as_of(as_of)
     extra_vars = parse_vars(vars_)
-    if settings.dbt_target() == "duckdb":  # before generating: fail fast on a busy file
-        warehouse.check_writable(db, must_exist=False)
+    if generate_data and settings.dbt_target() == "duckdb":
+        warehouse.check_writable(db, must_exist=False)  # a busy file fails before generating
     report = RunReport()
 
     if generate_data:

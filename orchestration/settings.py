@@ -32,15 +32,15 @@ def dagster_home() -> Path:
     return _path("DAGSTER_HOME", REPO_ROOT / ".dagster_home")
 
 
+def _switch(var: str) -> bool:
+    """An on/off variable, on by default: 0, false, no or off turn it off."""
+    return os.environ.get(var, "1").strip().lower() not in ("0", "false", "no", "off")
+
+
 def dagster_record() -> bool:
     """CHORUS_DAGSTER_RECORD: 0 stops the CLI recording its loads and builds in the Dagster
     instance (default 1)."""
-    return os.environ.get("CHORUS_DAGSTER_RECORD", "1").strip().lower() not in (
-        "0",
-        "false",
-        "no",
-        "off",
-    )
+    return _switch("CHORUS_DAGSTER_RECORD")
 
 
 def dbt_target() -> str:
@@ -69,7 +69,7 @@ def snapshot_enabled() -> bool:
     """CHORUS_SNAPSHOT: publish `<warehouse>.snapshot.duckdb` after each successful load
     and build, for readers working beside a writer (default on; 0 turns it off, e.g. for
     a warehouse too large to copy at every step)."""
-    return os.environ.get("CHORUS_SNAPSHOT", "1").strip().lower() not in ("0", "false", "off")
+    return _switch("CHORUS_SNAPSHOT")
 
 
 def connect(path: Path | None = None, read_only: bool = False):

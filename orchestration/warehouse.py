@@ -31,6 +31,7 @@ from orchestration import settings
 SCHEMAS = ("raw", "seeds", "staging", "intermediate", "marts", "main")
 
 _LOCK = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
+_LOCKED_FILE = re.compile(r'Could not set lock on file "(?P<path>[^"]+)"')
 
 
 class WarehouseError(Exception):
@@ -71,16 +72,24 @@ def _command_line(pid: int) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def lock_holder(exc: BaseException) -> LockHolder | None:
-    """The process holding the file, when `exc` is DuckDB's lock conflict."""
-    match = _LOCK.search(str(exc))
+def lock_holder(error: BaseException | str) -> LockHolder | None:
+    """The process holding the file, when `error` is DuckDB's lock conflict."""
+    match = _LOCK.search(str(error))
     if not match:
         return None
     return LockHolder(int(match["pid"]), match["program"])
 
 
-def is_lock_error(exc: BaseException) -> bool:
-    return "Could not set lock on file" in str(exc)
+def is_lock_error(error: BaseException | str) -> bool:
+    return _LOCKED_FILE.search(str(error)) is not None
+
+
+def busy_from(error: BaseException | str, path: Path | None = None) -> WarehouseError:
+    """The busy-warehouse error for DuckDB's lock conflict `error` (an exception, or text
+    holding one, e.g. dbt's failures): the file it names, else `path`."""
+    match = _LOCKED_FILE.search(str(error))
+    target = Path(match["path"]) if match else resolve(path)
+    return busy(target, lock_holder(error))
 
 
 def busy(path: Path, holder: LockHolder | None, reading: bool = False) -> WarehouseError:
@@ -136,7 +145,7 @@ def check_writable(path: Path | None, must_exist: bool = True) -> Path:
         duckdb.connect(str(target)).close()
     except duckdb.Error as exc:
         if is_lock_error(exc):
-            raise busy(target, lock_holder(exc)) from None
+            raise busy_from(exc, target) from None
         raise
     return target
 
@@ -176,7 +185,7 @@ def open_reader(path: Path | None, snapshot: bool = True):
     except duckdb.Error as exc:
         if not is_lock_error(exc):
             raise WarehouseError(
-                f"{target} is not a DuckDB warehouse DuckDB can open: {_first_line(exc)}",
+                f"{target} is not a DuckDB warehouse DuckDB can open: {first_line(exc)}",
                 "pass --db with the warehouse file (default warehouse/chorus.duckdb)",
             ) from None
         holder = lock_holder(exc)
@@ -222,5 +231,10 @@ def publish_snapshot(path: Path | None = None) -> Path | None:
     return copy
 
 
-def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+def first_line(error: BaseException | str) -> str:
+    """The first non-empty line of an error's text (the exception's type without one):
+    what a one-line message quotes of DuckDB's or dbt's several-line errors."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    if lines:
+        return lines[0]
+    return type(error).__name__ if isinstance(error, BaseException) else ""

@@ -57,12 +57,17 @@ Tables = Annotated[
 ]
 
 
+def plain(text: str, style: str | None = None) -> None:
+    """One line as it is: no rich markup (a path or a value may hold [brackets]), no
+    highlighting, no wrapping inserted (a query or a path must stay copyable)."""
+    console.print(text, style=style, markup=False, highlight=False, soft_wrap=True)
+
+
 def fail(message: str, hint: str, code: int = 1) -> typer.Exit:
-    # markup off for the text itself: a path or a value may contain [brackets]
     console.print("[bold red]error:[/] ", end="")
-    console.print(message, markup=False, highlight=False)
+    plain(message)
     console.print("[yellow]what to do:[/] ", end="")
-    console.print(hint, markup=False, highlight=False)
+    plain(hint)
     return typer.Exit(code)
 
 
@@ -94,16 +99,26 @@ class ChorusGroup(typer.core.TyperGroup):
             ) from None
         except Exception as exc:
             if warehouse.is_lock_error(exc):
-                error = warehouse.busy(warehouse.resolve(None), warehouse.lock_holder(exc))
+                error = warehouse.busy_from(exc)
                 raise fail(error.message, error.hint) from None
             if os.environ.get("CHORUS_DEBUG"):
                 console.print_exception()
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             raise fail(
-                f"unexpected {type(exc).__name__}: {first[:300]}",
+                f"unexpected {type(exc).__name__}: {warehouse.first_line(str(exc))[:300]}",
                 "this is a bug in Chorus, not in your data: re-run with CHORUS_DEBUG=1 "
                 "to see the traceback, and report it with the command you ran",
             ) from None
+
+
+def open_reader(db: Path | None, snapshot: bool = True):
+    """warehouse.open_reader for a read-only command: the connection, after saying on the
+    console when it reads the snapshot because a writer holds the warehouse."""
+    from orchestration import warehouse
+
+    con, source = warehouse.open_reader(db, snapshot=snapshot)
+    if source.note:
+        plain(f"note: {source.note}", style="dim")
+    return con
 
 
 def parse_vars(text: str | None) -> dict:
@@ -196,16 +211,8 @@ def _progress_lines(description: str) -> Iterator[Callable[[str, int, int], None
             return
         state["last"] = now
         count = f"{done:,}/{total:,}" if total else f"{done:,} done"
-        console.print(
-            f"{description}: {count}, {now - started:.0f} s (now: {step})",
-            markup=False,
-            highlight=False,
-        )
+        plain(f"{description}: {count}, {now - started:.0f} s (now: {step})")
 
     yield update
     if state["done"]:
-        console.print(
-            f"{description}: finished in {time.monotonic() - started:.1f} s",
-            markup=False,
-            highlight=False,
-        )
+        plain(f"{description}: finished in {time.monotonic() - started:.1f} s")

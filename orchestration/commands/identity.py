@@ -12,7 +12,14 @@ import typer
 from rich.table import Table
 
 from orchestration import warehouse
-from orchestration.commands.common import DbPath, console, fail, parse_vars, progress_bar
+from orchestration.commands.common import (
+    DbPath,
+    console,
+    fail,
+    open_reader,
+    parse_vars,
+    progress_bar,
+)
 
 
 def report(
@@ -27,7 +34,7 @@ def report(
 
     Identity quality: clusters by size, the largest clusters, shared identifiers; with
     --truth, pairwise precision and recall of "same customer" against ground truth."""
-    from orchestration.identity.report import quality, score, truth_file
+    from orchestration.identity.report import known_customers, quality, score, truth_file
 
     if truth is not None:
         try:
@@ -39,11 +46,10 @@ def report(
                 "truth exists only for generated sample data",
                 2,
             ) from None
-    con, source = warehouse.open_reader(db)
-    if source.note:
-        console.print(f"note: {source.note}", style="dim", markup=False, highlight=False)
+    con = open_reader(db)
     try:
         summary = quality(con, top=top)
+        known, anonymous = known_customers(con)
         scores = score(con, truth) if truth else None
     except Exception as exc:  # a warehouse without the identity marts
         raise fail(
@@ -53,7 +59,7 @@ def report(
     finally:
         con.close()
 
-    console.print(customers_line(summary))
+    console.print(customers_line(summary["customers"], known, anonymous))
     sizes = Table(title=f"clusters by size ({summary['customers']:,} customers)")
     sizes.add_column("identifiers per customer")
     sizes.add_column("customers", justify="right")
@@ -117,12 +123,12 @@ SCORE_LABELS = {
 }
 
 
-def customers_line(summary: dict) -> str:
+def customers_line(customers: int, known: int, anonymous: int) -> str:
     """Every customer, then the known ones and the anonymous profiles among them."""
     return (
-        f"customers: {summary['customers']:,} ({summary['known_customers']:,} known: an "
-        f"email, phone or account; {summary['anonymous_customers']:,} anonymous: cookies, "
-        "devices)\n  each is a row of marts.customers; `where is_known` counts the known ones"
+        f"customers: {customers:,} ({known:,} known: an email, phone or account; "
+        f"{anonymous:,} anonymous: cookies, devices)\n"
+        "  each is a row of marts.customers; `where is_known` counts the known ones"
     )
 
 
@@ -155,9 +161,7 @@ def explain(
     back and by which rule), or why an identifier belongs to no customer. Values masked."""
     from orchestration.identity import explain as ex
 
-    con, source = warehouse.open_reader(db)
-    if source.note:
-        console.print(f"note: {source.note}", style="dim", markup=False, highlight=False)
+    con = open_reader(db)
     try:
         focus = None
         if ex.CUSTOMER_ID.match(query.strip()):

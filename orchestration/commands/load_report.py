@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from rich.table import Table
 
-from orchestration.commands.common import console
+from orchestration.commands.common import console, plain
 from orchestration.contract import REJECT_REASONS, TABLES
 from orchestration.masking import looks_personal, mask, mask_emails
 
@@ -21,12 +21,6 @@ MAX_SAMPLE_LINES = 12
 # Values beside a sample that help find the row (the key, then the person's identifiers).
 CONTEXT_VALUES = 3
 LONGEST_VALUE = 40
-
-
-def _plain(text: str) -> None:
-    """One line as it is: no rich markup (a value may hold brackets), no wrapping (a
-    query must stay copyable)."""
-    console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 def _short(value: str) -> str:
@@ -120,18 +114,18 @@ def print_samples(summary: LoadSummary) -> None:
         if not lines:
             left_out.append(result)
             continue
-        _plain(f"  {result.table}")
+        plain(f"  {result.table}")
         for line in lines:
-            _plain(line)
+            plain(line)
         note = "" if result.rejects_recorded else " (recorded by an earlier load)"
-        _plain(
+        plain(
             f"    all {result.rejected:,}{note}: {query_for(result.table, result.reject_load_ids)}"
         )
     if left_out:
         counts = ", ".join(f"{r.table} {r.rejected:,}" for r in left_out)
         load_ids = sorted({i for r in rejected for i in r.reject_load_ids})
-        _plain(f"  also rejected: {counts}; every reject of this load:")
-        _plain(f"    {query_for(None, load_ids)}")
+        plain(f"  also rejected: {counts}; every reject of this load:")
+        plain(f"    {query_for(None, load_ids)}")
 
 
 def _cell(value: object) -> str:
@@ -157,10 +151,10 @@ def print_load(summary: LoadSummary) -> None:
         table.add_row(*[_cell(v) for v in summary.total.as_row()])
         console.print(table)
     if summary.skipped:
-        _plain(f"no files for: {', '.join(summary.skipped)}")
+        plain(f"no files for: {', '.join(summary.skipped)}")
     if not loaded:
         return
-    _plain(f"this load: {summary.outcome()}")
+    plain(f"this load: {summary.outcome()}")
     reasons = summary.rejects_by_reason()
     if reasons:
         present = [r for r in REJECT_REASONS if any(k[1] == r for k in reasons)]

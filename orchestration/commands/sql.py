@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from orchestration import warehouse
-from orchestration.commands.common import DbPath, console, fail
+from orchestration.commands.common import DbPath, console, fail, open_reader, plain
 
 FORMATS = ("table", "csv", "json")
 
@@ -59,11 +59,9 @@ def sql(
                 f"no snapshot at {copy}",
                 "one is published after each successful `chorus load` and `chorus build`",
             )
-        con, source = warehouse.open_reader(copy, snapshot=False)
+        con = open_reader(copy, snapshot=False)
     else:
-        con, source = warehouse.open_reader(db)
-    if source.note:
-        console.print(f"note: {source.note}", style="dim", markup=False, highlight=False)
+        con = open_reader(db)
     try:
         try:
             cursor = con.execute(text)
@@ -72,7 +70,7 @@ def sql(
             else:
                 _print_all(cursor, format_)
         except duckdb.Error as exc:
-            raise fail(_error(exc), _hint(exc), 2) from None
+            raise fail(warehouse.first_line(exc), _hint(exc), 2) from None
     finally:
         con.close()
 
@@ -87,13 +85,12 @@ def _print_table(cursor, max_rows: int) -> None:
         table.add_row(*[_cell(v) for v in row])
     console.print(table)
     if len(rows) > max_rows:
-        console.print(
+        plain(
             f"first {max_rows} rows shown; add a limit, raise --max-rows, or use "
-            "--format csv for all of them",
-            markup=False,
+            "--format csv for all of them"
         )
     else:
-        console.print(f"{len(rows):,} row{'s' if len(rows) != 1 else ''}", markup=False)
+        plain(f"{len(rows):,} row{'s' if len(rows) != 1 else ''}")
 
 
 _NUMERIC = {
@@ -133,11 +130,6 @@ def _cell(value) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     return str(value)
-
-
-def _error(exc: Exception) -> str:
-    lines = [line for line in str(exc).strip().splitlines() if line.strip()]
-    return lines[0] if lines else type(exc).__name__
 
 
 def _hint(exc: Exception) -> str:

@@ -191,23 +191,24 @@ def score(con: Any, truth_dir: Path | str, table: str = IDENTIFIERS_TABLE) -> di
     }
 
 
-# a customer is known when it holds one of these among its own identifiers (the rule of
-# marts.customers.is_known); the others (cookies, devices) are anonymous profiles
-KNOWN_TYPES = ("email", "phone", "user_id")
+def known_customers(con) -> tuple[int, int]:
+    """(known, anonymous) customers, by marts.customers.is_known (the rule lives there)."""
+    known, anonymous = con.sql(
+        "select count(*) filter (where is_known), count(*) filter (where not is_known)"
+        " from marts.customers"
+    ).fetchall()[0]
+    return int(known), int(anonymous)
 
 
 def quality(con, top: int = 10) -> dict:
     """Cluster-size distribution, the largest clusters and shared identifiers, read from
-    marts.customer_identifiers; `oversized` counts clusters above the alarm size.
-    `customers` counts every customer (a row of marts.customers), `known_customers` those
-    holding an email, a phone or an account, `anonymous_customers` the rest."""
+    marts.customer_identifiers; `oversized` counts clusters above the alarm size and
+    `customers` every customer (known and anonymous: see `known_customers`)."""
     from orchestration.settings import identity_max_cluster_size
 
     limit = identity_max_cluster_size()
-    known_types = ", ".join(f"'{t}'" for t in KNOWN_TYPES)
-    sizes = f"""
-        select customer_id, count(*) as n,
-               bool_or(identifier_type in ({known_types})) as is_known
+    sizes = """
+        select customer_id, count(*) as n
         from marts.customer_identifiers where customer_id is not null group by 1
     """
     buckets = con.sql(
@@ -246,14 +247,11 @@ def quality(con, top: int = 10) -> dict:
         group by 1 order by 1
         """
     ).fetchall()
-    customers, known, oversized = con.sql(
-        f"select count(*), count(*) filter (where is_known),"
-        f" count(*) filter (where n > {limit}) from ({sizes})"
+    customers, oversized = con.sql(
+        f"select count(*), count(*) filter (where n > {limit}) from ({sizes})"
     ).fetchall()[0]
     return {
         "customers": customers,
-        "known_customers": known,
-        "anonymous_customers": customers - known,
         "size_buckets": buckets,
         "largest": largest,
         "shared": [
