@@ -20,6 +20,21 @@ def duckdb_path() -> Path:
     return _path("CHORUS_DUCKDB_PATH", REPO_ROOT / "warehouse" / "chorus.duckdb")
 
 
+def spark_dir() -> Path:
+    """CHORUS_SPARK_DIR: everything the local Spark session writes (tables, the Derby
+    metastore, derby.log); default warehouse/spark."""
+    return _path("CHORUS_SPARK_DIR", REPO_ROOT / "warehouse" / "spark")
+
+
+def export_for_dbt(duckdb: Path | None = None) -> None:
+    """Put the absolute paths and threads profiles.yml reads into the environment, so dbt
+    (in-process or a subprocess whose working directory is the dbt project) and the
+    Python side render the same profile."""
+    os.environ["CHORUS_DUCKDB_PATH"] = str(duckdb or duckdb_path())
+    os.environ["CHORUS_SPARK_DIR"] = str(spark_dir())
+    os.environ.setdefault("CHORUS_THREADS", str(threads()))
+
+
 def data_dir() -> Path:
     """CHORUS_DATA_DIR: where `chorus generate` writes and `chorus load` reads by default."""
     return _path("CHORUS_DATA_DIR", REPO_ROOT / "data" / "sample")
