@@ -16,13 +16,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from orchestration import settings, warehouse
+from orchestration import engines, settings, warehouse
 from orchestration.commands import dagster, identity, sql
 from orchestration.commands.common import (
     AsOf,
     ChorusGroup,
     DbPath,
     Tables,
+    Target,
     Vars,
     console,
     fail,
@@ -114,8 +115,8 @@ def do_load(source: Path, db: Path | None, tables: list[str] | None):
             "<table>/ folders): `chorus load --from DIR`",
             2,
         )
-    if settings.dbt_target() == "duckdb":
-        warehouse.check_writable(db, must_exist=False)
+    # every target's load is checked in the DuckDB file first (loader/publish.py)
+    warehouse.check_writable(db, must_exist=False)
     try:
         with progress_bar("load") as update:
             summary = load_directory(source, db_path=db, tables=tables, progress=update)
@@ -131,29 +132,40 @@ def do_load(source: Path, db: Path | None, tables: list[str] | None):
         raise fail(
             str(exc), "fix the file's header (see docs/input-contract.md) and load again", 2
         ) from None
-    warehouse.publish_snapshot(db)
+    if engines.target() == "duckdb":
+        warehouse.publish_snapshot(db)
     record_load(summary)  # shows in the Dagster UI (orchestration/dagster_events.py)
     return summary
 
 
 def check_raw_tables(db: Path | None, dbt_vars_: dict) -> None:
-    """Before dbt on a DuckDB warehouse: the file exists, nobody else holds it, and the raw
-    tables the sources read are there (else dbt prints a screen of errors per model)."""
+    """Before dbt: the raw tables the sources read are there (else dbt prints a screen of
+    errors per model); on DuckDB also that the file exists and nobody else holds it; on
+    PostgreSQL that the server answers."""
     from orchestration.contract import TABLES
 
-    target = warehouse.check_writable(db)
     schema = str(dbt_vars_.get("chorus_raw_schema", "raw"))
-    con = settings.connect(target, read_only=True)
-    try:
-        present = {
-            name
-            for (name,) in con.execute(
-                "select table_name from information_schema.tables where table_schema = ?",
-                [schema],
-            ).fetchall()
-        }
-    finally:
-        con.close()
+    if engines.target() == "duckdb":
+        target = warehouse.check_writable(db)
+        con = settings.connect(target, read_only=True)
+        try:
+            present = {
+                name
+                for (name,) in con.execute(
+                    "select table_name from information_schema.tables where table_schema = ?",
+                    [schema],
+                ).fetchall()
+            }
+        finally:
+            con.close()
+    else:
+        from orchestration.engines.reader import Native
+
+        native = Native()
+        try:
+            present = {r.name for r in native.relations((schema,))}
+        finally:
+            native.close()
     absent = [name for name in TABLES if name not in present]
     if len(absent) == len(TABLES):
         raise fail(
@@ -182,8 +194,7 @@ def do_build(
     from orchestration.dbt import dbt_vars, run_dbt
 
     variables = dbt_vars(as_of, extra_vars)
-    if settings.dbt_target() == "duckdb":
-        check_raw_tables(db, variables)
+    check_raw_tables(db, variables)
     command = ["build"]
     if select:
         command += ["--select", select]
@@ -214,7 +225,8 @@ def do_build(
             "test names the rule and the rows that break it. Fix the model, seed or data, "
             "then re-run `chorus build --select <node>+`",
         )
-    warehouse.publish_snapshot(db)
+    if engines.target() == "duckdb":
+        warehouse.publish_snapshot(db)
     record_build(outcome)  # shows in the Dagster UI (orchestration/dagster_events.py)
     return outcome
 
@@ -242,6 +254,9 @@ def do_validate(db: Path | None, tables: list[str] | None):
 def print_models(db: Path | None) -> None:
     """The public marts first, with their rows and what one row is; then one line per
     other layer (seeds, staging views, intermediate work tables)."""
+    if engines.target() != "duckdb":
+        _print_layers(*_native_layers())
+        return
     con, _ = warehouse.open_reader(db)  # the summary of a run: its note would only repeat
     try:
         rows = con.execute(
@@ -256,30 +271,54 @@ def print_models(db: Path | None) -> None:
             order by 1, 2
             """
         ).fetchall()
-        marts = Table(title="public marts (query them: chorus sql)")
-        marts.add_column("table")
-        marts.add_column("rows", justify="right")
-        marts.add_column("one row per")
+        marts_rows = []
         layers: dict[str, list[str]] = {}
         for schema, name, comment in rows:
             if schema != "marts":
                 layers.setdefault(schema, []).append(name)
                 continue
             count = con.execute(f'select count(*) from "{schema}"."{name}"').fetchall()[0][0]
-            marts.add_row(f"{schema}.{name}", f"{count:,}", _grain(comment))
-        console.print(marts)
-        words = {
-            "seeds": "seed tables (rules and configuration)",
-            "staging": "staging views (typed, normalized raw data)",
-            "intermediate": "intermediate work tables",
-        }
-        for schema in ("seeds", "staging", "intermediate"):
-            if layers.get(schema):
-                console.print(
-                    f"  also built: {len(layers[schema])} {words[schema]} in schema {schema}"
-                )
+            marts_rows.append((f"{schema}.{name}", count, comment))
     finally:
         con.close()
+    _print_layers(marts_rows, layers)
+
+
+def _native_layers() -> tuple[list[tuple[str, int, str | None]], dict[str, list[str]]]:
+    from orchestration.engines.reader import Native
+
+    native = Native()
+    try:
+        marts_rows, layers = [], {}
+        for relation in native.relations():
+            if relation.schema == "marts":
+                count = native.count(relation.schema, relation.name)
+                marts_rows.append((f"marts.{relation.name}", count, relation.comment))
+            else:
+                layers.setdefault(relation.schema, []).append(relation.name)
+        return marts_rows, layers
+    finally:
+        native.close()
+
+
+def _print_layers(
+    marts_rows: list[tuple[str, int, str | None]], layers: dict[str, list[str]]
+) -> None:
+    marts = Table(title=f"public marts on {engines.target()} (query them: chorus sql)")
+    marts.add_column("table")
+    marts.add_column("rows", justify="right")
+    marts.add_column("one row per")
+    for name, count, comment in marts_rows:
+        marts.add_row(name, f"{count:,}", _grain(comment))
+    console.print(marts)
+    words = {
+        "seeds": "seed tables (rules and configuration)",
+        "staging": "staging views (typed, normalized raw data)",
+        "intermediate": "intermediate work tables",
+    }
+    for schema in ("seeds", "staging", "intermediate"):
+        if layers.get(schema):
+            console.print(f"  also built: {len(layers[schema])} {words[schema]} in schema {schema}")
 
 
 def _grain(comment: str | None) -> str:
@@ -347,6 +386,7 @@ def load(
     from_: Annotated[Path | None, typer.Option("--from", help="Folder of raw files.")] = None,
     table: Tables = None,
     db: DbPath = None,
+    target: Target = None,
 ) -> None:
     """Load raw files into the warehouse.
 
@@ -363,6 +403,7 @@ def build(
     full_refresh: Annotated[bool, typer.Option(help="Rebuild incremental models.")] = False,
     vars_: Vars = None,
     db: DbPath = None,
+    target: Target = None,
 ) -> None:
     """Build the dbt project.
 
@@ -382,6 +423,7 @@ def build(
 def validate(
     table: Tables = None,
     db: DbPath = None,
+    target: Target = None,
 ) -> None:
     """Check the raw data.
 
@@ -409,6 +451,7 @@ def run(
     seed: Annotated[int, typer.Option(help="With --generate: seed.")] = 42,
     vars_: Vars = None,
     db: DbPath = None,
+    target: Target = None,
 ) -> None:
     """Run everything, then print a summary.
 
@@ -416,8 +459,12 @@ def run(
     source = from_ or settings.data_dir()
     as_of_value = parse_as_of(as_of)
     extra_vars = parse_vars(vars_)
-    if generate_data and settings.dbt_target() == "duckdb":
+    if generate_data:
         warehouse.check_writable(db, must_exist=False)  # a busy file fails before generating
+    if engines.target() == "postgres":  # so does a server that cannot be reached
+        from orchestration.engines import postgres
+
+        postgres.connect().close()
     report = RunReport()
 
     if generate_data:

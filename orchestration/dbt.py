@@ -115,8 +115,7 @@ def run_dbt(
     from dbt.cli.main import dbtRunner
 
     previous = os.environ.get("CHORUS_DUCKDB_PATH")
-    os.environ["CHORUS_DUCKDB_PATH"] = str(db_path or settings.duckdb_path())
-    os.environ.setdefault("CHORUS_THREADS", str(settings.threads()))  # profiles.yml reads it
+    settings.export_for_dbt(db_path)  # the paths and threads profiles.yml reads
 
     def callback(event) -> None:
         if on_node is None or event.info.name != "NodeFinished":

@@ -13,9 +13,11 @@ from dagster_dbt import DbtCliResource, DbtProject
 
 from orchestration import settings
 
-# dbt reads the warehouse path from this variable (profiles.yml); make it absolute once so
-# the dbt subprocess, whose working directory is the dbt project, finds the same file.
+# dbt reads the warehouse paths from these variables (profiles.yml); make them absolute
+# once so the dbt subprocess, whose working directory is the dbt project, finds the same
+# DuckDB file and Spark folder.
 os.environ.setdefault("CHORUS_DUCKDB_PATH", str(settings.duckdb_path()))
+os.environ.setdefault("CHORUS_SPARK_DIR", str(settings.spark_dir()))
 
 chorus_dbt_project = DbtProject(
     project_dir=settings.DBT_PROJECT_DIR,

@@ -23,3 +23,67 @@ def tiny_data(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("tiny_data")
     generate(out, **TINY)
     return out
+
+
+# ---------------------------------------------------------------------------------------
+# engines: a throwaway PostgreSQL server and a local Spark session
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory):
+    """A real PostgreSQL server for this test session: initdb in a temp dir, loopback, a
+    free port (orchestration/engines/local_postgres.py installs the Debian package when
+    the binaries are missing); stopped and removed afterwards."""
+    from orchestration.engines import local_postgres
+
+    folder = tmp_path_factory.mktemp("postgres")
+    server = local_postgres.start(folder)
+    yield server
+    local_postgres.stop(folder, remove=True)
+
+
+@pytest.fixture
+def postgres_db(postgres_server, monkeypatch):
+    """A fresh, empty database on the session's server, selected as the target for the
+    test (CHORUS_DBT_TARGET=postgres and the CHORUS_PG_* variables); dropped afterwards."""
+    import uuid
+
+    import psycopg2
+
+    from orchestration.engines import local_postgres
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    env = postgres_server.env()
+    admin = psycopg2.connect(
+        host=env["CHORUS_PG_HOST"],
+        port=int(env["CHORUS_PG_PORT"]),
+        user=local_postgres.USER,
+        password=local_postgres.PASSWORD,
+        dbname="postgres",
+    )
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f"CREATE DATABASE {name}")
+    for key, value in {**env, "CHORUS_PG_DBNAME": name, "CHORUS_DBT_TARGET": "postgres"}.items():
+        monkeypatch.setenv(key, value)
+    yield name
+    with admin.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    admin.close()
+
+
+@pytest.fixture(scope="session")
+def spark_dir(tmp_path_factory):
+    """One local Spark session per test process (a JVM keeps its first conf): its tables,
+    metastore and log in a temp dir. Skips when pyspark (the spark group) is absent."""
+    pytest.importorskip("pyspark")
+    folder = tmp_path_factory.mktemp("spark")
+    os.environ["CHORUS_SPARK_DIR"] = str(folder)
+    return folder
+
+
+@pytest.fixture
+def spark_target(spark_dir, monkeypatch):
+    monkeypatch.setenv("CHORUS_SPARK_DIR", str(spark_dir))
+    monkeypatch.setenv("CHORUS_DBT_TARGET", "spark")
+    return spark_dir

@@ -49,6 +49,27 @@ Vars = Annotated[
 ]
 
 
+def _set_target(value: str | None) -> str | None:
+    """--target: the engine for this command and everything it runs (dbt included),
+    through the same variable as the environment's default."""
+    if value:
+        from orchestration import engines
+
+        os.environ["CHORUS_DBT_TARGET"] = engines.target(value)
+    return value
+
+
+Target = Annotated[
+    str | None,
+    typer.Option(
+        "--target",
+        help="Engine: duckdb, postgres or spark (default: $CHORUS_DBT_TARGET, else duckdb).",
+        callback=_set_target,
+        is_eager=True,
+    ),
+]
+
+
 Tables = Annotated[
     list[str] | None,
     typer.Option(
@@ -110,11 +131,17 @@ class ChorusGroup(typer.core.TyperGroup):
             ) from None
 
 
-def open_reader(db: Path | None, snapshot: bool = True):
-    """warehouse.open_reader for a read-only command: the connection, after saying on the
-    console when it reads the snapshot because a writer holds the warehouse."""
-    from orchestration import warehouse
+def open_reader(db: Path | None, snapshot: bool = True, relations: list[str] | None = None):
+    """A read-only DuckDB connection for a report: on the duckdb target warehouse.open_reader
+    (saying on the console when it reads the snapshot because a writer holds the file);
+    on postgres and spark, an in-memory copy of `relations` (engines.reader.local_copy)."""
+    from orchestration import engines, warehouse
 
+    if engines.target() != "duckdb":
+        from orchestration.engines.reader import local_copy
+
+        plain(f"note: reading {', '.join(relations or [])} from {engines.target()}", style="dim")
+        return local_copy(relations or [])
     con, source = warehouse.open_reader(db, snapshot=snapshot)
     if source.note:
         plain(f"note: {source.note}", style="dim")

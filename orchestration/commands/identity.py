@@ -14,6 +14,7 @@ from rich.table import Table
 from orchestration import warehouse
 from orchestration.commands.common import (
     DbPath,
+    Target,
     console,
     fail,
     open_reader,
@@ -29,6 +30,7 @@ def report(
     ] = None,
     top: Annotated[int, typer.Option(help="How many of the largest clusters to list.")] = 10,
     db: DbPath = None,
+    target: Target = None,
 ) -> None:
     """Score identity resolution.
 
@@ -46,7 +48,7 @@ def report(
                 "truth exists only for generated sample data",
                 2,
             ) from None
-    con = open_reader(db)
+    con = open_reader(db, relations=["marts.customers", "marts.customer_identifiers"])
     try:
         summary = quality(con, top=top)
         known, anonymous = known_customers(con)
@@ -154,6 +156,7 @@ def explain(
     ] = None,
     records: Annotated[int, typer.Option(help="How many linking records to list.")] = 30,
     db: DbPath = None,
+    target: Target = None,
 ) -> None:
     """Explain a customer or an identifier.
 
@@ -161,7 +164,7 @@ def explain(
     back and by which rule), or why an identifier belongs to no customer. Values masked."""
     from orchestration.identity import explain as ex
 
-    con = open_reader(db)
+    con = open_reader(db, relations=ex.RELATIONS)
     try:
         focus = None
         if ex.CUSTOMER_ID.match(query.strip()):

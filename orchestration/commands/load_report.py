@@ -155,6 +155,8 @@ def print_load(summary: LoadSummary) -> None:
     if not loaded:
         return
     plain(f"this load: {summary.outcome()}")
+    if summary.published is not None:
+        plain(f"raw schema on {summary.published.target}: {summary.published.describe()}")
     reasons = summary.rejects_by_reason()
     if reasons:
         present = [r for r in REJECT_REASONS if any(k[1] == r for k in reasons)]

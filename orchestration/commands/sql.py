@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from orchestration import warehouse
-from orchestration.commands.common import DbPath, console, fail, open_reader, plain
+from orchestration import engines, warehouse
+from orchestration.commands.common import DbPath, Target, console, fail, open_reader, plain
 
 FORMATS = ("table", "csv", "json")
 
@@ -39,6 +39,7 @@ def sql(
         ),
     ] = False,
     db: DbPath = None,
+    target: Target = None,
 ) -> None:
     """Query the warehouse (read-only).
 
@@ -52,6 +53,9 @@ def sql(
     text = sys.stdin.read() if query == "-" else query
     if not text.strip():
         raise fail("the query is empty", 'pass one, e.g. chorus sql "show all tables"', 2)
+    if engines.target() != "duckdb":
+        _native(text, format_, max_rows)
+        return
     if snapshot:
         copy = warehouse.snapshot_path(db)
         if not copy.exists():
@@ -73,6 +77,42 @@ def sql(
             raise fail(warehouse.first_line(exc), _hint(exc), 2) from None
     finally:
         con.close()
+
+
+class _Rows:
+    """A fetched result with the cursor interface the printers use (DB-API style
+    description and fetchmany), for the postgres and spark targets."""
+
+    def __init__(self, columns: list[str], rows: list[tuple]) -> None:
+        numeric = [
+            all(isinstance(r[i], int | float) for r in rows if r[i] is not None)
+            and any(r[i] is not None for r in rows)
+            for i in range(len(columns))
+        ]
+        self.description = [
+            (c, "DOUBLE" if n else "VARCHAR") for c, n in zip(columns, numeric, strict=True)
+        ]
+        self._rows, self._at = rows, 0
+
+    def fetchmany(self, n: int) -> list[tuple]:
+        out = self._rows[self._at : self._at + n]
+        self._at += len(out)
+        return out
+
+
+def _native(text: str, format_: str, max_rows: int) -> None:
+    """The query in the postgres or spark target's own SQL, read-only."""
+    from orchestration.engines.reader import Native
+
+    native = Native()
+    try:
+        rows = _Rows(*native.query(text))
+    finally:
+        native.close()
+    if format_ == "table":
+        _print_table(rows, max_rows)
+    else:
+        _print_all(rows, format_)
 
 
 def _print_table(cursor, max_rows: int) -> None:

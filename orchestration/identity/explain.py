@@ -23,6 +23,18 @@ IDENTIFIERS = "marts.customer_identifiers"
 NODES = "intermediate.int_identity_identifiers"
 RECORDS = "intermediate.int_identity_records"
 RECORD_NODES = "intermediate.int_identity_record_identifiers"
+# everything explain reads (copied into DuckDB first on the postgres and spark targets)
+RELATIONS = [
+    IDENTIFIERS,
+    NODES,
+    RECORDS,
+    RECORD_NODES,
+    "intermediate.int_identity_customer_ids",
+    "intermediate.int_identity_limits",
+    "seeds.identity_rules",
+    "marts.identity_merges",
+    "marts.customers",
+]
 TYPES = ("contact_id", "user_id", "email", "phone", "device_id", "anonymous_id", "email_sha256")
 
 

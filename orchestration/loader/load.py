@@ -31,6 +31,7 @@ from orchestration.contract import REJECT_REASONS, TABLES, Table, parse_table, p
 from orchestration.loader.discovery import SourceFile, discover, inspect_all
 from orchestration.loader.errors import ReconciliationError
 from orchestration.loader.lines import CsvLines, csv_lines
+from orchestration.loader.publish import open_writer, publish
 from orchestration.loader.sql import (
     FileSQL,
     checks,
@@ -708,9 +709,11 @@ def load_directory(
     db_path: Path | None = None,
     tables: list[str] | None = None,
     progress: Progress | None = None,
+    target: str | None = None,
 ) -> LoadSummary:
-    """Load every raw table found in `source_dir` into the warehouse at `db_path`
-    (default: settings.duckdb_path()).
+    """Load every raw table found in `source_dir` into the DuckDB file at `db_path`
+    (default: settings.duckdb_path()), then, on the postgres and spark targets (`target`,
+    default CHORUS_DBT_TARGET), copy the raw tables that changed to it (publish.py).
 
     All files' headers are checked before anything is loaded; a problem raises
     ContractError listing every offending file. Tables load in contract order, each in
@@ -723,6 +726,8 @@ def load_directory(
     _require_dir(source_dir)
     summary = LoadSummary(new_load_id(), source_dir)
     start, loaded_at = time.perf_counter(), _utcnow()
+    # an unreachable server stops the load here, before anything is written
+    writer = open_writer(target)
     con = connect(db_path)
     # Progress is reported through `progress`; DuckDB's own bar would garble the CLI's.
     con.execute("SET enable_progress_bar = false")
@@ -736,7 +741,20 @@ def load_directory(
             )
             if progress:
                 progress(name, done + 1, len(selected))
+        if writer is not None:
+            summary.published = publish(
+                con,
+                writer,
+                selected,
+                progress=(
+                    (lambda t: progress(f"{t} -> {writer.name}", len(selected), len(selected)))
+                    if progress
+                    else None
+                ),
+            )
     finally:
         con.close()
+        if writer is not None:
+            writer.close()
     summary.seconds = time.perf_counter() - start
     return summary

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from orchestration.loader.publish import PublishResult
 
 # Column names of `as_row()` / `LoadSummary.as_rows()` tuples.
 ROW_COLUMNS = ("table", "read", "inserted", "updated", "unchanged", "rejected", "seconds")
@@ -120,6 +124,8 @@ class LoadSummary:
     source_dir: Path
     results: list[TableLoadResult] = field(default_factory=list)
     seconds: float = 0.0
+    # on the postgres and spark targets: which raw tables were copied there (publish.py)
+    published: PublishResult | None = None
 
     @property
     def tables(self) -> dict[str, TableLoadResult]:

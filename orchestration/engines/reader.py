@@ -1,0 +1,141 @@
+"""Reading the warehouse of any target.
+
+- `Native`: run a query in the target's own SQL (`chorus sql`), list the built relations
+  with their persisted descriptions and count rows (the run summary).
+- `local_copy`: the relations a report needs, copied from PostgreSQL or Spark into an
+  in-memory DuckDB, so the identity reports keep one SQL dialect and one code path. At the
+  sizes a report reads (two identity marts) the copy costs seconds (see DECISIONS.md,
+  "Engines").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from orchestration import engines
+from orchestration.warehouse import WarehouseError
+
+LAYERS = ("seeds", "staging", "intermediate", "marts")
+
+
+@dataclass(frozen=True)
+class Relation:
+    schema: str
+    name: str
+    comment: str | None
+
+
+class Native:
+    """A read connection to the postgres or spark target."""
+
+    def __init__(self, target: str | None = None) -> None:
+        self.engine = engines.target(target)
+        if self.engine == "postgres":
+            from orchestration.engines import postgres
+
+            self.con = postgres.connect(autocommit=True)
+            with self.con.cursor() as cur:
+                cur.execute("SET default_transaction_read_only = on")
+        elif self.engine == "spark":
+            from orchestration.engines import spark
+
+            self.spark = spark.session()
+        else:
+            raise ValueError("Native reads postgres or spark; DuckDB has warehouse.open_reader")
+
+    def query(self, sql: str) -> tuple[list[str], list[tuple]]:
+        """(column names, rows) of one statement in the target's SQL."""
+        if self.engine == "postgres":
+            import psycopg2
+
+            with self.con.cursor() as cur:
+                try:
+                    cur.execute(sql)
+                except psycopg2.Error as exc:
+                    raise WarehouseError(
+                        f"PostgreSQL rejected the query: {str(exc).strip().splitlines()[0]}",
+                        "check the SQL (PostgreSQL's dialect on this target)",
+                        code=2,
+                    ) from None
+                if cur.description is None:
+                    return [], []
+                return [d.name for d in cur.description], [tuple(r) for r in cur.fetchall()]
+        from pyspark.errors import PySparkException
+
+        try:
+            frame = self.spark.sql(sql)
+            rows = frame.collect()
+        except PySparkException as exc:
+            raise WarehouseError(
+                f"Spark rejected the query: {str(exc).strip().splitlines()[0]}",
+                "check the SQL (Spark SQL's dialect on this target)",
+                code=2,
+            ) from None
+        return list(frame.columns), [tuple(r) for r in rows]
+
+    def relations(self, schemas: tuple[str, ...] = LAYERS) -> list[Relation]:
+        """The built tables and views of the given schemas, with their descriptions."""
+        if self.engine == "postgres":
+            _, rows = self.query(
+                "select n.nspname, c.relname, obj_description(c.oid, 'pg_class') "
+                "from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+                "where c.relkind in ('r', 'v', 'm', 'p') and n.nspname in ("
+                + ", ".join(f"'{s}'" for s in schemas)
+                + ") order by 1, 2"
+            )
+            return [Relation(*row) for row in rows]
+        out = []
+        existing = {d.name for d in self.spark.catalog.listDatabases()}
+        for schema in schemas:
+            if schema not in existing:
+                continue
+            for table in self.spark.catalog.listTables(schema):
+                out.append(Relation(schema, table.name, table.description))
+        return sorted(out, key=lambda r: (r.schema, r.name))
+
+    def count(self, schema: str, name: str) -> int:
+        quote = '"' if self.engine == "postgres" else "`"
+        _, rows = self.query(f"select count(*) from {quote}{schema}{quote}.{quote}{name}{quote}")
+        return int(rows[0][0])
+
+    def fetch_arrow(self, relation: str) -> Any:
+        """The whole relation as a pyarrow Table."""
+        import pyarrow as pa
+
+        if self.engine == "spark":
+            return self.spark.table(relation).toArrow()
+        columns, rows = self.query(f"select * from {relation}")
+        return pa.table({c: [r[i] for r in rows] for i, c in enumerate(columns)})
+
+    def close(self) -> None:
+        if self.engine == "postgres":
+            self.con.close()
+
+
+def local_copy(relations: list[str], target: str | None = None) -> Any:
+    """An in-memory DuckDB holding `relations` ('schema.name') copied from the target.
+    A relation the target does not have is an error that says to build it."""
+    import duckdb
+
+    native = Native(target)
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    try:
+        present = {(r.schema, r.name) for r in native.relations(tuple({*LAYERS}))}
+        for relation in relations:
+            schema, name = relation.split(".", 1)
+            if (schema, name) not in present:
+                raise WarehouseError(
+                    f"{relation} is not built on the {native.engine} target",
+                    f"build it first: chorus build --target {native.engine}",
+                )
+            frame = native.fetch_arrow(relation)  # noqa: F841 (read by DuckDB by name)
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            con.execute(f"CREATE TABLE {schema}.{name} AS SELECT * FROM frame")
+    except BaseException:
+        con.close()
+        raise
+    finally:
+        native.close()
+    return con
