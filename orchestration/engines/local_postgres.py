@@ -115,6 +115,22 @@ def _chown(path: Path) -> None:
         os.chown(path, entry.pw_uid, entry.pw_gid)
 
 
+def _server_home(data_dir: Path) -> Path:
+    """Where the server's own files live. Normally data_dir itself; as root, the server
+    runs as `postgres`, which cannot enter a private folder (a mktemp clone, pytest's
+    temp dirs), so its files go to a folder of its own under /var/tmp, named after
+    data_dir."""
+    if os.geteuid() != 0:
+        return data_dir
+    import hashlib
+
+    home = Path("/var/tmp/chorus-postgres") / hashlib.sha1(str(data_dir).encode()).hexdigest()[:12]
+    home.mkdir(parents=True, exist_ok=True)
+    home.parent.chmod(0o755)
+    _chown(home)
+    return home
+
+
 def _run(command: list[str], what: str) -> None:
     done = _as_server_user(command)
     if done.returncode != 0:
@@ -126,17 +142,17 @@ def start(data_dir: Path = DEFAULT_DIR, port: int | None = None) -> LocalServer:
     A server already running there is reused."""
     binaries = ensure_installed()
     data_dir = Path(data_dir).resolve()
-    pgdata = data_dir / "data"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    home = _server_home(data_dir)
+    pgdata = home / "data"
     port_file = data_dir / "port"
     if (pgdata / "postmaster.pid").exists() and port_file.exists():
         server = LocalServer(data_dir, int(port_file.read_text()))
         if _accepts(server):
             return server
-    data_dir.mkdir(parents=True, exist_ok=True)
-    _chown(data_dir)
     port = port or free_port()
     if not (pgdata / "PG_VERSION").exists():
-        pwfile = data_dir / "pwfile"
+        pwfile = home / "pwfile"
         pwfile.write_text(PASSWORD + "\n")
         _chown(pwfile)
         _run(
@@ -157,7 +173,7 @@ def start(data_dir: Path = DEFAULT_DIR, port: int | None = None) -> LocalServer:
         )
         pwfile.unlink()
     options = (
-        f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={data_dir} "
+        f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={home} "
         "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c TimeZone=UTC "
         "-c max_connections=50 -c shared_buffers=256MB"
     )
@@ -169,7 +185,7 @@ def start(data_dir: Path = DEFAULT_DIR, port: int | None = None) -> LocalServer:
             "-o",
             options,
             "-l",
-            str(data_dir / "server.log"),
+            str(home / "server.log"),
             "-w",
             "-t",
             "60",
@@ -214,11 +230,13 @@ def _create_database(server: LocalServer) -> None:
 def stop(data_dir: Path = DEFAULT_DIR, remove: bool = False) -> None:
     """Stop the server in data_dir (fast shutdown); remove its files when asked."""
     data_dir = Path(data_dir).resolve()
-    pgdata = data_dir / "data"
+    home = _server_home(data_dir)
+    pgdata = home / "data"
     binaries = bin_dir()
     if binaries and (pgdata / "postmaster.pid").exists():
         _as_server_user([str(binaries / "pg_ctl"), "-D", str(pgdata), "-m", "fast", "-w", "stop"])
     if remove:
+        shutil.rmtree(home, ignore_errors=True)
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
