@@ -11,19 +11,26 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 DAGSTER_PORT ?= 3000
 DEMO_CUSTOMERS ?= 20000
 DEMO_DAYS ?= 90
+# the engine: duckdb (default), postgres or spark (dbt_project/profiles.yml)
+CHORUS_DBT_TARGET ?= duckdb
+export CHORUS_SPARK_DIR ?= $(CURDIR)/warehouse/spark
+# pyspark is large: installed only for the spark target and `make test-spark`
+GROUPS := $(if $(filter spark,$(CHORUS_DBT_TARGET)),--group spark,)
 
-.PHONY: help install demo test ui bench lint clean
+.PHONY: help install demo test test-spark postgres postgres-stop ui bench lint clean
 
 help:
 	@echo "make demo        generate sample data, load, validate, build; print a summary"
-	@echo "make test        lint, then the whole test suite (CI calls this)"
+	@echo "make test        lint, then the whole test suite on DuckDB and PostgreSQL (CI)"
+	@echo "make test-spark  the Spark tests: loads, builds and the cross-engine equivalence (CI)"
+	@echo "make postgres    start a local PostgreSQL for the postgres target (postgres-stop)"
 	@echo "make ui          Dagster UI on http://localhost:3000 (DAGSTER_PORT=...)"
 	@echo "make bench       benchmarks (writes BENCHMARKS.md figures)"
 	@echo "make lint        ruff + sqlfluff"
 
 install:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
-	@$(UV) sync --frozen
+	@$(UV) sync --frozen $(GROUPS)
 
 demo: install
 	$(RUN) chorus run --generate --customers $(DEMO_CUSTOMERS) --days $(DEMO_DAYS) --from $(CHORUS_DATA_DIR)
@@ -31,6 +38,22 @@ demo: install
 # lint first: CI (.ci/run -> make test) then fails on a ruff or sqlfluff error too
 test: install lint
 	$(RUN) pytest
+
+# Spark runs as a local session in the test process; its tests are marked `spark` and
+# left out of `make test` (pyproject addopts), so they run here, with the spark group.
+test-spark:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@$(UV) sync --frozen --group spark
+	$(RUN) --group spark pytest -m spark
+
+# A local server for the postgres target, at the profile's defaults (localhost, port
+# CHORUS_PG_PORT or 5432, user/password/database chorus), files in warehouse/postgres.
+# Installs the Debian package first when the binaries are missing.
+postgres: install
+	@$(RUN) python -m orchestration.engines.local_postgres start --port $${CHORUS_PG_PORT:-5432}
+
+postgres-stop:
+	@$(RUN) python -m orchestration.engines.local_postgres stop
 
 # The instance config (telemetry off) goes into DAGSTER_HOME once; the code location
 # `chorus` comes from workspace.yaml. `dagster dev` warns that it is superseded by `dg dev`

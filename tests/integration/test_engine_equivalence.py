@@ -1,0 +1,204 @@
+"""One small business, loaded and built on DuckDB, PostgreSQL and Spark: every seed and
+every mart must be the same on each engine.
+
+- the same row sets after sorting;
+- numbers within 1e-9;
+- timestamps to the second;
+- customer ids (and every other text) identical.
+
+The relations compared are every table dbt builds in the schemas `seeds` and `marts`,
+read from the DuckDB build, so a new mart is covered the day it is added. PostgreSQL
+runs in `make test`; Spark in `make test-spark` (marker `spark`).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from orchestration.dbt import run_dbt
+from orchestration.loader import load_directory
+from orchestration.settings import connect
+
+pytestmark = pytest.mark.slow
+
+SIZE = {"customers": 2_500, "days": 45, "seed": 11}
+COMPARED_SCHEMAS = ("seeds", "marts")
+TOLERANCE = 1e-9
+
+
+@pytest.fixture(scope="module")
+def business(tmp_path_factory) -> Path:
+    from orchestration.sample_data import generate
+
+    out = tmp_path_factory.mktemp("equivalence") / "data"
+    generate(out, **SIZE)
+    return out
+
+
+@pytest.fixture(scope="module")
+def as_of() -> str:
+    """One as_of for every engine, inside the generated window (which ends 2026-11-01):
+    pinned, so the comparison is about the engines alone."""
+    return "2026-10-31 12:00:00"
+
+
+def _build(data: Path, db: Path, work: Path, as_of: str, target: str) -> None:
+    os.environ["CHORUS_DBT_TARGET"] = target
+    summary = load_directory(data, db_path=db, target=target)
+    assert summary.total.rejected > 0  # the sample business plants bad rows
+    started = time.perf_counter()
+    outcome = run_dbt(["build"], vars={"chorus_as_of": as_of}, db_path=db, work_dir=work)
+    assert outcome.success, outcome.failures[:10] or outcome.exception
+    print(f"{target}: dbt build {time.perf_counter() - started:.1f} s, {outcome.counts}")
+
+
+@pytest.fixture(scope="module")
+def duckdb_reference(business, as_of, tmp_path_factory) -> dict[str, list[tuple]]:
+    work = tmp_path_factory.mktemp("eq_duckdb")
+    db = work / "reference.duckdb"
+    previous = os.environ.get("CHORUS_DBT_TARGET")
+    try:
+        _build(business, db, work, as_of, "duckdb")
+    finally:
+        _restore("CHORUS_DBT_TARGET", previous)
+    con = connect(db, read_only=True)
+    try:
+        relations = [
+            f"{schema}.{name}"
+            for schema, name in con.execute(
+                "select schema_name, table_name from duckdb_tables() where schema_name in "
+                f"{COMPARED_SCHEMAS} order by 1, 2"
+            ).fetchall()
+        ]
+        out = {}
+        for relation in relations:
+            cursor = con.execute(f"select * from {relation}")
+            columns = [d[0].lower() for d in cursor.description]
+            out[relation] = (columns, cursor.fetchall())
+        return out
+    finally:
+        con.close()
+
+
+def _restore(key: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(key, None)
+    else:
+        os.environ[key] = value
+
+
+def normalize(value):
+    """One comparable form per value: timestamps as naive UTC to the second, decimals
+    as floats, arrays as tuples."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value.replace(microsecond=0)
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, list | tuple):
+        return tuple(normalize(v) for v in value)
+    if isinstance(value, date | str | bool | int | float) or value is None:
+        return value
+    return str(value)
+
+
+def _sort_key(row: tuple) -> tuple:
+    # floats rounded for ordering only (their equality is checked with the tolerance);
+    # None sorts first; mixed types compare by their text
+    return tuple(
+        (0, "") if v is None else (1, f"{v:.6e}" if isinstance(v, float) else str(v)) for v in row
+    )
+
+
+def assert_same_relation(relation: str, expected, actual, engine: str) -> None:
+    exp_cols, exp_rows = expected
+    act_cols, act_rows = actual
+    assert act_cols == exp_cols, f"{relation}: columns differ on {engine}"
+    assert len(act_rows) == len(exp_rows), f"{relation}: {len(act_rows)} rows on {engine}"
+    ours = sorted((tuple(normalize(v) for v in r) for r in exp_rows), key=_sort_key)
+    theirs = sorted((tuple(normalize(v) for v in r) for r in act_rows), key=_sort_key)
+    for i, (a, b) in enumerate(zip(ours, theirs, strict=True)):
+        for column, x, y in zip(exp_cols, a, b, strict=True):
+            if isinstance(x, float) or isinstance(y, float):
+                numbers = all(
+                    isinstance(v, int | float) and not isinstance(v, bool) for v in (x, y)
+                )
+                same = numbers and math.isclose(x, y, rel_tol=TOLERANCE, abs_tol=TOLERANCE)
+            else:
+                same = x == y and type(x) is type(y)
+            assert same, (
+                f"{relation} row {i} column {column}: duckdb {x!r} != {engine} {y!r}\n"
+                f"duckdb row: {a}\n{engine} row: {b}"
+            )
+
+
+def _fetch_native(relations: list[str]) -> dict[str, tuple[list[str], list[tuple]]]:
+    from orchestration.engines.reader import Native
+
+    native = Native()
+    try:
+        out = {}
+        for relation in relations:
+            columns, rows = native.query(f"select * from {relation}")
+            out[relation] = ([c.lower() for c in columns], rows)
+        return out
+    finally:
+        native.close()
+
+
+def _compare(reference, engine: str) -> None:
+    assert any(r.startswith("marts.") for r in reference) and any(
+        r.startswith("seeds.") for r in reference
+    )
+    actual = _fetch_native(list(reference))
+    for relation, expected in reference.items():
+        assert_same_relation(relation, expected, actual[relation], engine)
+
+
+def test_postgres_builds_the_same_marts_as_duckdb(
+    duckdb_reference, business, as_of, tmp_path, postgres_db
+):
+    _build(business, tmp_path / "check.duckdb", tmp_path, as_of, "postgres")
+    _compare(duckdb_reference, "postgres")
+
+
+@pytest.mark.spark
+def test_spark_builds_the_same_marts_as_duckdb(
+    duckdb_reference, business, as_of, tmp_path, spark_target
+):
+    os.environ["TZ"] = "UTC"  # pyspark turns timestamps into the process's local time
+    time.tzset()
+    _build(business, tmp_path / "check.duckdb", tmp_path, as_of, "spark")
+    _compare(duckdb_reference, "spark")
+
+
+def test_the_comparison_catches_drift():
+    """The comparison fails on each kind of difference it is there to catch."""
+    base = (["customer_id", "score", "at"], [("cus_1", 0.5, datetime(2026, 1, 1, 12, 0, 0))])
+    assert_same_relation("t", base, base, "same")
+    # reordered rows, sub-second timestamps and tiny float noise are equal
+    assert_same_relation(
+        "t",
+        base,
+        (base[0], [("cus_1", 0.5 + 1e-12, datetime(2026, 1, 1, 12, 0, 0, 999))]),
+        "noise",
+    )
+    for changed in (
+        [("cus_2", 0.5, datetime(2026, 1, 1, 12, 0, 0))],  # another customer id
+        [("cus_1", 0.5001, datetime(2026, 1, 1, 12, 0, 0))],  # a number beyond 1e-9
+        [("cus_1", 0.5, datetime(2026, 1, 1, 12, 0, 1))],  # another second
+        [("cus_1", None, datetime(2026, 1, 1, 12, 0, 0))],  # a NULL
+        [("cus_1", "None", datetime(2026, 1, 1, 12, 0, 0))],  # the text 'None'
+    ):
+        with pytest.raises(AssertionError):
+            assert_same_relation("t", base, (base[0], changed), "drift")
+    with pytest.raises(AssertionError):
+        assert_same_relation("t", base, (["customer_id", "score", "when"], base[1]), "cols")
