@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +34,10 @@ from orchestration.commands.common import (
 )
 from orchestration.commands.load_report import print_load
 from orchestration.dbt import describe_outcome
+
+# pyspark (the spark group) warns on import under pandas 3, and Great Expectations imports
+# it whenever it is installed: the notice says nothing about the user's command
+warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
 
 app = typer.Typer(
     cls=ChorusGroup,

@@ -23,7 +23,7 @@ from typing import Annotated
 import typer
 
 from orchestration import settings, warehouse
-from orchestration.commands.common import DbPath, console, fail
+from orchestration.commands.common import DbPath, Target, console, fail
 
 DEFAULT_JOB = "chorus_refresh_job"
 NOT_EXECUTED = re.compile(r"Dependencies for step (\S+) (?:failed|were not executed)")
@@ -186,6 +186,7 @@ def run_job(
         typer.Option("--from", help="Folder of raw files (default: $CHORUS_DATA_DIR)."),
     ] = None,
     db: DbPath = None,
+    target: Target = None,
 ) -> None:
     """Run a Dagster job (default chorus_refresh_job) here, recorded in $DAGSTER_HOME so it
     shows in the UI; prints one line per asset and step, then a summary."""
@@ -210,8 +211,13 @@ def run_job(
             raise fail(f"no job {job!r} in the code location", f"jobs: {', '.join(jobs)}", 2)
         job_def = defs.resolve_job_def(job)
 
-    if settings.dbt_target() == "duckdb":  # fail before the run on a busy warehouse
-        warehouse.check_writable(db_path, must_exist=False)
+    # fail before the run on a busy warehouse file (every target loads through it) or a
+    # server that cannot be reached
+    warehouse.check_writable(db_path, must_exist=False)
+    if settings.dbt_target() == "postgres":
+        from orchestration.engines import postgres
+
+        postgres.connect().close()
     run_id = str(uuid.uuid4())
     log_path = home / "chorus-runs" / f"{run_id}.log"
     out = _terminal()
@@ -222,7 +228,9 @@ def run_job(
 
     progress = Progress(write)
     write(f"dagster-run {job}: run {run_id}")
-    write(f"  warehouse {db_path}, raw files {data_dir}, instance {home}")
+    write(
+        f"  target {settings.dbt_target()}, DuckDB {db_path}, raw files {data_dir}, instance {home}"
+    )
     started = time.perf_counter()
     try:
         with dg.DagsterInstance.get() as instance:
@@ -236,6 +244,7 @@ def run_job(
                     run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
                     tags={
                         "chorus/launched_by": "chorus dagster-run",
+                        "chorus/target": settings.dbt_target(),
                         "chorus/duckdb_path": str(db_path),
                         "chorus/data_dir": str(data_dir),
                     },
@@ -270,4 +279,5 @@ def run_job(
             f"the step's full log is the run's page in the UI (make ui -> Runs -> {run_id[:8]}); "
             f"what the steps printed (dbt's log) is in {log_path}",
         )
-    warehouse.publish_snapshot(db_path)  # readers beside the next writer see this run
+    if settings.dbt_target() == "duckdb":
+        warehouse.publish_snapshot(db_path)  # readers beside the next writer see this run

@@ -208,3 +208,55 @@ def test_an_unexpected_error_is_one_line_unless_debugging():
     assert result.exit_code == 1
     assert "unexpected RuntimeError: kaputt" in result.output
     assert "second line" not in result.output and "CHORUS_DEBUG=1" in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("load", "--target", "postgres"),
+        ("build", "--target", "postgres"),
+        ("validate", "--target", "postgres"),
+        ("run", "--target", "postgres", "--generate", "--customers", "50", "--days", "3"),
+        ("sql", "--target", "postgres", "select 1"),
+        ("identity-report", "--target", "postgres"),
+    ],
+    ids=lambda a: a[0],
+)
+def test_an_unreachable_postgres_is_one_line_naming_host_port_and_variables(
+    args, tiny_data, tmp_path
+):
+    from orchestration.engines.local_postgres import free_port
+
+    port = free_port()  # nobody listens there
+    db = tmp_path / "chorus.duckdb"
+    env = {
+        "CHORUS_PG_HOST": "127.0.0.1",
+        "CHORUS_PG_PORT": str(port),
+        "CHORUS_DATA_DIR": str(tiny_data if args[0] != "run" else tmp_path / "data"),
+    }
+    output = assert_clean_failure(
+        chorus(*args, db=db, env=env),
+        f"cannot reach PostgreSQL at 127.0.0.1:{port}",
+        "CHORUS_PG_HOST",
+        "CHORUS_PG_PORT",
+    )
+    assert "error:" in output and "what to do:" in output
+    # nothing was loaded into the DuckDB file, nothing generated before the check
+    assert not (tmp_path / "data").exists()
+    if db.exists():
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            assert con.sql(
+                "select count(*) from duckdb_tables() where schema_name = 'raw'"
+            ).fetchall() == [(0,)]
+        finally:
+            con.close()
+
+
+def test_an_unknown_target_is_a_usage_error(tmp_path):
+    output = assert_clean_failure(
+        chorus("load", "--target", "snowflake", db=tmp_path / "c.duckdb"),
+        "unknown target 'snowflake'",
+        "duckdb, postgres, spark",
+    )
+    assert "Traceback" not in output

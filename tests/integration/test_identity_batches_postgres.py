@@ -39,7 +39,7 @@ def query(sql: str) -> list[tuple]:
 
 def build(db: Path, work: Path, as_of, *args: str) -> None:
     outcome = run_dbt(
-        ["run", "--select", *IDENTITY, *args, "--vars", f"{{chorus_as_of: '{as_of}'}}"],
+        ["run", "--select", *IDENTITY, *args, "--vars", f"{{chorus_as_of: '{as_of.isoformat()}'}}"],
         db_path=db,
         work_dir=work,
     )
