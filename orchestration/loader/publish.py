@@ -13,14 +13,21 @@ each raw table whose content differs to the target's schema `raw`, where dbt rea
   the external table `raw.<table>` at it (ALTER TABLE ... SET LOCATION). A failed write
   leaves the table on its old folder; old folders are removed after the switch.
 
-A table is copied when its fingerprint differs: (row count, latest load id). Loads replace
-changed rows with rows of the new load id, so an update moves the fingerprint even when the
-count stays the same. A target that missed a copy (it failed, or the database is new)
-therefore catches up at the next load, even one that changes nothing in DuckDB.
+A table is written when its fingerprint differs: (row count, latest load id). Loads
+replace changed rows with rows of the new load id, so an update moves the fingerprint even
+when the count stays the same. A target that missed a copy (it failed, or the database is
+new) therefore catches up at the next load, even one that changes nothing in DuckDB.
+
+Most loads only add rows (events are immutable; a daily export brings one more day). When
+the target holds exactly DuckDB's rows up to its latest load id (same count up to that
+id, same columns), only the rows of later loads are sent: an append, in one transaction
+(PostgreSQL) or one new file renamed into the table's folder (Spark). Anything else (a
+replaced row, a new column, a target ahead or behind in another way) is a full copy.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import time
@@ -55,19 +62,20 @@ class Column:
 @dataclass
 class PublishResult:
     target: str
-    copied: dict[str, int] = field(default_factory=dict)  # table -> rows written
+    copied: dict[str, int] = field(default_factory=dict)  # table -> rows (full copies)
+    appended: dict[str, int] = field(default_factory=dict)  # table -> rows added
     unchanged: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def describe(self) -> str:
         """'copied 3 tables (12,345 rows) in 1.2 s; 12 already up to date'."""
-        rows = sum(self.copied.values())
         parts = []
-        if self.copied:
-            n = len(self.copied)
-            parts.append(
-                f"copied {n} table{'s' if n != 1 else ''} ({rows:,} rows) in {self.seconds:.1f} s"
-            )
+        for verb, tables in (("copied", self.copied), ("appended to", self.appended)):
+            if tables:
+                n, rows = len(tables), sum(tables.values())
+                parts.append(f"{verb} {n} table{'s' if n != 1 else ''} ({rows:,} rows)")
+        if parts:
+            parts[-1] += f" in {self.seconds:.1f} s"
         if self.unchanged:
             parts.append(f"{len(self.unchanged)} already up to date")
         return "; ".join(parts) or "nothing to copy"
@@ -78,7 +86,13 @@ class Writer(Protocol):
 
     def fingerprint(self, table: str, load_id_column: str) -> Fingerprint | None: ...
 
+    def column_names(self, table: str) -> list[str]: ...
+
     def replace(self, con: DuckDBPyConnection, table: str, columns: list[Column]) -> None: ...
+
+    def append(
+        self, con: DuckDBPyConnection, table: str, columns: list[Column], where: str
+    ) -> None: ...
 
     def close(self) -> None: ...
 
@@ -115,6 +129,23 @@ def raw_tables(con: DuckDBPyConnection) -> dict[str, str]:
     return {name: BOOKKEEPING.get(name, DATA_LOAD_ID) for name in names}
 
 
+def _newer_rows(
+    con: DuckDBPyConnection, table: str, load_id_column: str, theirs: Fingerprint | None
+) -> str | None:
+    """The WHERE clause selecting the rows the target lacks, when it holds exactly
+    DuckDB's rows up to its latest load id; None when only a full copy is right."""
+    if theirs is None or theirs[1] is None:
+        return None
+    count, latest = theirs
+    column = _quote(load_id_column)
+    (ours,) = con.execute(
+        f"SELECT count(*) FROM {SCHEMA}.{_quote(table)} WHERE {column} <= ?", [latest]
+    ).fetchone()
+    if ours != count:
+        return None  # rows were replaced (or the target differs): copy it whole
+    return f"{column} > '{latest.replace(chr(39), chr(39) * 2)}'"
+
+
 def open_writer(target: str | None = None) -> Writer | None:
     """The writer for the target (None on duckdb). Opened before a load starts, so an
     unreachable server stops the load before anything is written."""
@@ -140,13 +171,20 @@ def publish(
         if table not in wanted:
             continue
         ours = _duckdb_fingerprint(con, table, load_id_column)
-        if writer.fingerprint(table, load_id_column) == ours:
+        theirs = writer.fingerprint(table, load_id_column)
+        if theirs == ours:
             result.unchanged.append(table)
             continue
         if progress:
             progress(table)
-        writer.replace(con, table, _duckdb_columns(con, table))
-        result.copied[table] = ours[0]
+        columns = _duckdb_columns(con, table)
+        newer = _newer_rows(con, table, load_id_column, theirs)
+        if newer is not None and writer.column_names(table) == [c.name for c in columns]:
+            writer.append(con, table, columns, newer)
+            result.appended[table] = ours[0] - theirs[0]
+        else:
+            writer.replace(con, table, columns)
+            result.copied[table] = ours[0]
     result.seconds = time.perf_counter() - started
     return result
 
@@ -231,17 +269,40 @@ class PostgresWriter:
         self.con.rollback()  # read-only: end the transaction psycopg2 opened
         return int(count), latest
 
+    def column_names(self, table: str) -> list[str]:
+        with self.con.cursor() as cur:
+            cur.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
+                (SCHEMA, table),
+            )
+            names = [name for (name,) in cur.fetchall()]
+        self.con.rollback()
+        return names
+
     def replace(self, con: DuckDBPyConnection, table: str, columns: list[Column]) -> None:
+        self._write(con, table, columns, where=None)
+
+    def append(
+        self, con: DuckDBPyConnection, table: str, columns: list[Column], where: str
+    ) -> None:
+        self._write(con, table, columns, where=where)
+
+    def _write(
+        self, con: DuckDBPyConnection, table: str, columns: list[Column], where: str | None
+    ) -> None:
         with tempfile.TemporaryDirectory(prefix="chorus-pg-") as tmp:
             path = Path(tmp) / f"{table}.csv"
             select = ", ".join(_pg_select(c) for c in columns)
             con.execute(
-                f"COPY (SELECT {select} FROM {SCHEMA}.{_quote(table)}) TO '{path}' "
+                f"COPY (SELECT {select} FROM {SCHEMA}.{_quote(table)}"
+                f"{f' WHERE {where}' if where else ''}) TO '{path}' "
                 f"(FORMAT csv, HEADER false, NULLSTR '{_PG_NULL}')"
             )
             qualified = f"{SCHEMA}.{_quote(table)}"
             names = ", ".join(_quote(c.name) for c in columns)
-            # one transaction: create or widen the table, empty it, copy; all or nothing
+            # one transaction: create or widen the table, empty it (unless appending),
+            # copy; all or nothing
             with self.con, self.con.cursor() as cur:
                 existing = self._columns(table)
                 if not existing:
@@ -255,7 +316,8 @@ class PostgresWriter:
                             f"ALTER TABLE {qualified} ADD COLUMN {_quote(c.name)} "
                             f"{postgres_type(c.duckdb_type)}"
                         )
-                cur.execute(f"TRUNCATE {qualified}")
+                if where is None:
+                    cur.execute(f"TRUNCATE {qualified}")
                 with path.open("rb") as data:
                     cur.copy_expert(
                         f"COPY {qualified} ({names}) FROM STDIN "
@@ -308,6 +370,33 @@ class SparkWriter:
             (f.name, f.dataType.simpleString())
             for f in self.spark.table(f"{SCHEMA}.`{table}`").schema.fields
         ]
+
+    def column_names(self, table: str) -> list[str]:
+        return [name for name, _ in self._schema(table)] if self._exists(table) else []
+
+    def _location(self, table: str) -> Path:
+        rows = self.spark.sql(f"DESCRIBE TABLE EXTENDED {SCHEMA}.`{table}`").collect()
+        location = next(r["data_type"] for r in rows if r["col_name"] == "Location")
+        return Path(location.removeprefix("file:"))
+
+    def append(
+        self, con: DuckDBPyConnection, table: str, columns: list[Column], where: str
+    ) -> None:
+        """One more file in the table's folder: written under a name Spark ignores (a
+        leading dot), then renamed, so a reader sees the whole file or none of it."""
+        folder = self._location(table)
+        name = f"part-{time.time_ns()}.parquet"
+        partial = folder / f".{name}.partial"
+        select = ", ".join(_spark_select(c) for c in columns)
+        try:
+            con.execute(
+                f"COPY (SELECT {select} FROM {SCHEMA}.{_quote(table)} WHERE {where}) "
+                f"TO '{partial}' (FORMAT parquet, COMPRESSION zstd)"
+            )
+            os.replace(partial, folder / name)
+        finally:
+            partial.unlink(missing_ok=True)
+        self.spark.sql(f"REFRESH TABLE {SCHEMA}.`{table}`")
 
     def replace(self, con: DuckDBPyConnection, table: str, columns: list[Column]) -> None:
         folder = self.root / table

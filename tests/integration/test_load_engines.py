@@ -96,9 +96,50 @@ def test_postgres_raw_equals_duckdb_and_reload_copies_nothing(tiny_data, tmp_pat
             assert pg_types[name].lstrip("_") in udt, (table, name)
 
     again = load_directory(tiny_data, db_path=db, target="postgres")
-    # only the loader's own tables move (one more load logged); every data table is as it was
-    assert set(again.published.copied) == {"load_log"}
+    # only the loader's own log moves (one more load: its rows appended); every data
+    # table is as it was
+    assert again.published.copied == {}
+    assert set(again.published.appended) == {"load_log"}
     assert _pg_rows("select count(distinct load_id) from raw.load_log") == [(2,)]
+    assert _pg_rows("select count(*) from raw.load_log") == _duck_rows(
+        db, "select count(*) from raw.load_log"
+    )
+
+
+def _new_events(folder: Path) -> Path:
+    from tests.fixtures.contract_rows import write_csv
+
+    write_csv(
+        folder,
+        "web_events",
+        [
+            {
+                "event_id": f"web-append-{i}",
+                "anonymous_id": f"cookie-append-{i}",
+                "event_type": "page_view",
+                "occurred_at": "2026-10-30T10:00:00Z",
+            }
+            for i in range(3)
+        ],
+    )
+    return folder
+
+
+@pytest.mark.slow
+def test_postgres_new_events_are_appended_not_recopied(tiny_data, tmp_path, postgres_db):
+    db = tmp_path / "check.duckdb"
+    load_directory(tiny_data, db_path=db, target="postgres")
+    ((ctid_before,),) = _pg_rows("select min(ctid::text) from raw.web_events")
+    summary = load_directory(
+        _new_events(tmp_path / "new"), db_path=db, tables=["web_events"], target="postgres"
+    )
+    assert summary.published.appended["web_events"] == 3
+    assert "web_events" not in summary.published.copied
+    # the old rows were not rewritten (a TRUNCATE and COPY would move them)
+    assert _pg_rows("select min(ctid::text) from raw.web_events") == [(ctid_before,)]
+    assert sorted(_pg_rows("select event_id from raw.web_events")) == sorted(
+        _duck_rows(db, "select event_id from raw.web_events")
+    )
 
 
 _UDT = {
@@ -212,8 +253,21 @@ def test_spark_raw_equals_duckdb_with_timestamps_and_swaps_atomically(
 
     location = _location(session, "raw.products")
     again = load_directory(tiny_data, db_path=db, target="spark")
-    assert set(again.published.copied) == {"load_log"}
+    assert again.published.copied == {} and set(again.published.appended) == {"load_log"}
     assert _location(session, "raw.products") == location  # untouched: not rewritten
+
+    # new events: one more file in the table's folder, the old ones untouched
+    events = Path(_location(session, "raw.web_events").removeprefix("file:"))
+    files_before = sorted(p.name for p in events.iterdir())
+    appended = load_directory(
+        _new_events(tmp_path / "new"), db_path=db, tables=["web_events"], target="spark"
+    )
+    assert appended.published.appended["web_events"] == 3
+    files_after = sorted(p.name for p in events.iterdir())
+    assert set(files_before) < set(files_after) and len(files_after) == len(files_before) + 1
+    assert sorted(r[0] for r in session.sql("select event_id from raw.web_events").collect()) == (
+        sorted(r[0] for r in _duck_rows(db, "select event_id from raw.web_events"))
+    )
 
     changed = _changed_copy(tiny_data, tmp_path / "changed")
     third = load_directory(changed, db_path=db, target="spark")
