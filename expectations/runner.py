@@ -376,8 +376,9 @@ class _SparkRaw(_Raw):
 
         self.spark = spark.session()
         self.location = f"spark {settings.spark_dir()}"
+        # listTables lists the session's temporary views too (GX's `tmp_view`): not raw's
         names = (
-            [t.name for t in self.spark.catalog.listTables(RAW_SCHEMA)]
+            [t.name for t in self.spark.catalog.listTables(RAW_SCHEMA) if not t.isTemporary]
             if self.spark.catalog.databaseExists(RAW_SCHEMA)
             else []
         )
@@ -398,7 +399,10 @@ class _SparkRaw(_Raw):
         return definition, {"dataframe": self._frame(table)}
 
     def close(self) -> None:
-        """The session stays up: dbt-spark's session method reuses it in this process."""
+        """Drops the temporary view GX ran the rules' SQL on, which would otherwise show in
+        every database's listTables; the session stays up (dbt-spark's session method
+        reuses it in this process)."""
+        self.spark.catalog.dropTempView("tmp_view")
 
 
 def _open_raw(engine: str, path: Path, context: Any) -> _Raw:
