@@ -15,7 +15,7 @@ import pytest
 from orchestration.contract import TABLES
 
 # TODO(dbt on postgres): remove once the dbt layer is fixed on PostgreSQL; these nodes
-# fail there for dbt-layer reasons, not Dagster's (see the report in docs/DECISIONS.md,
+# fail there for dbt-layer reasons, not Dagster's (to record in docs/DECISIONS.md,
 # "Engines"):
 # - not_null_identity_blocklist_pattern: dbt's seed loader (agate) reads the pattern
 #   `null` of seeds/identity_blocklist.csv as NULL on PostgreSQL;
