@@ -1,11 +1,20 @@
-"""Run the raw suites with Great Expectations on the DuckDB warehouse and turn the results
-into a short, readable report (`chorus validate`) and per-table results (Dagster checks).
+"""Run the raw suites with Great Expectations on the configured target's schema raw and
+turn the results into a short, readable report (`chorus validate`) and per-table results
+(Dagster checks).
 
 GX wiring (GX Core 1.x, ephemeral context: suites live in code, nothing is written):
-SQL data source `duckdb+chorus:///<file>` -> one table asset per raw table -> whole-table
-batch definition -> suite (expectations/suites) -> validation definition -> checkpoint.
-Every expectation compiles to SQL that runs inside DuckDB; only aggregates and at most a
-few sample rows come back to Python.
+data source -> one asset per raw table -> whole-table batch definition -> suite
+(expectations/suites) -> validation definition -> checkpoint. The data source follows the
+target (engines.target()):
+
+- duckdb: SQL data source `duckdb+chorus:///<file>` (duckdb_dialect), table assets;
+- postgres: GX's PostgreSQL data source on the profile's server, schema raw, table assets;
+- spark: GX's Spark data source in the profile's session, one dataframe asset per table
+  (`spark.table('raw.<table>')`).
+
+Every expectation compiles to SQL (or Spark) that runs inside the engine; only aggregates
+and at most a few sample rows come back to Python. The suites are the same on every
+engine; their SQL rules spell the few dialect differences through `SuiteContext.dialect`.
 
     from expectations.runner import validate, validate_table, render
     report = validate()                       # all 13 raw tables, warehouse from settings
@@ -24,6 +33,7 @@ from typing import Any
 
 import duckdb
 import great_expectations as gx
+from great_expectations import exceptions as gx_exceptions
 from great_expectations.data_context.types.base import (
     DataContextConfig,
     InMemoryStoreBackendDefaults,
@@ -45,11 +55,12 @@ from expectations.suites.base import (
     ROW_COUNT,
     UNIQUE_KEY,
     WARNING,
+    Dialect,
     SuiteContext,
     future_tolerance,
     utc_now,
 )
-from orchestration import settings
+from orchestration import engines, settings
 from orchestration.contract import TABLES, parse_table, parse_tables
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
@@ -142,11 +153,16 @@ class TableResult:
 class ValidationReport:
     """Results of every validated raw table, in contract order."""
 
-    db_path: Path
+    db_path: Path  # the DuckDB file (on postgres and spark, the loader's working copy)
     checked_at: datetime  # "now" for the future-time rules (naive UTC)
     tolerance: timedelta
     tables: list[TableResult] = field(default_factory=list)
     seconds: float = 0.0
+    location: str = ""  # what was read: the file name, or the engine and its server
+
+    @property
+    def source(self) -> str:
+        return self.location or self.db_path.name
 
     @property
     def success(self) -> bool:
@@ -201,51 +217,232 @@ def _open_catalog(path: Path) -> tuple[duckdb.DuckDBPyConnection, bool]:
         ) from exc
 
 
-class RawValidator:
-    """One GX context and SQL data source on a warehouse file; validates raw tables one by
-    one. Use as a context manager so the DuckDB file is released promptly."""
+# ---------------------------------------------------------------------------------------
+# the raw schema on each engine: its catalog, raw.rejected_rows, and the GX data source
 
-    def __init__(self, db_path: Path | None = None, now: datetime | None = None) -> None:
-        self.path = Path(db_path or settings.duckdb_path()).expanduser().resolve()
-        if not self.path.exists():
+
+class _Raw:
+    """Where the raw tables are read on one engine: the columns of every raw table, the
+    rejected-rows counts, and a GX batch (definition, parameters) per table."""
+
+    engine: str
+    location: str  # named in the report's title
+    columns: dict[str, set[str]]
+    rejected: dict[str, int]
+
+    def batch(self, name: str, table: str) -> tuple[Any, dict[str, Any] | None]:
+        raise NotImplementedError
+
+    def done(self, table: str) -> None:
+        """After a table's checkpoint ran."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+def _rejected(columns: dict[str, set[str]], rows: Any) -> dict[str, int]:
+    """table -> rows, from (table_name, count) rows of raw.rejected_rows; rows is called
+    only when the table exists with its table_name column."""
+    if "table_name" not in columns.get("rejected_rows", set()):
+        return {}
+    return {str(name): int(count) for name, count in rows()}
+
+
+_REJECTED_SQL = f"select table_name, count(*) from {RAW_SCHEMA}.rejected_rows group by table_name"
+
+
+def _table_columns(rows: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
+    columns: dict[str, set[str]] = {}
+    for table_name, column_name in rows:
+        columns.setdefault(table_name, set()).add(column_name)
+    return columns
+
+
+class _DuckDBRaw(_Raw):
+    """The DuckDB file, through the `duckdb+chorus` SQLAlchemy dialect (duckdb_dialect)."""
+
+    engine = "duckdb"
+
+    def __init__(self, path: Path, context: Any) -> None:
+        if not path.exists():
             raise FileNotFoundError(
-                f"no warehouse at {self.path}: run `chorus load` first "
+                f"no warehouse at {path}: run `chorus load` first "
                 "(or point CHORUS_DUCKDB_PATH / --db at the DuckDB file)"
             )
+        self.location = path.name
+        self.con, self.read_only = _open_catalog(path)
+        try:
+            self.columns = _table_columns(
+                self.con.execute(
+                    "select table_name, column_name from duckdb_columns() "
+                    "where database_name = current_database() and schema_name = ?",
+                    [RAW_SCHEMA],
+                ).fetchall()
+            )
+            self.rejected = _rejected(
+                self.columns, lambda: self.con.execute(_REJECTED_SQL).fetchall()
+            )
+            self.datasource = context.data_sources.add_sql(
+                name="chorus_raw",
+                connection_string=duckdb_dialect.connection_string(path, schema=RAW_SCHEMA),
+                kwargs={"connect_args": {"read_only": self.read_only}},
+            )
+        except BaseException:
+            self.con.close()
+            raise
+
+    def batch(self, name: str, table: str) -> tuple[Any, dict[str, Any] | None]:
+        # the schema comes from the connection (`?schema=raw`), see duckdb_dialect
+        asset = self.datasource.add_table_asset(name=name, table_name=table)
+        return asset.add_batch_definition_whole_table("whole_table"), None
+
+    def close(self) -> None:
+        for engine in (self.datasource.get_execution_engine().engine, self.datasource.get_engine()):
+            engine.dispose()
+        self.con.close()
+
+
+class _PostgresRaw(_Raw):
+    """Schema raw on the PostgreSQL target, through GX's PostgreSQL data source. The
+    schema is given the way GX 1.x asks for it, in the connection (search_path), and the
+    connections are read-only and in UTC like every other Chorus connection."""
+
+    engine = "postgres"
+
+    def __init__(self, context: Any) -> None:
+        from orchestration.engines import postgres
+
+        self.server = server = postgres.Server.from_profile()
+        self.location = f"postgres {server.describe()}"
+        # the catalog connection fails first, with the one clear error, when the server
+        # cannot be reached
+        self.con = postgres.connect(server, autocommit=True)
+        try:
+            with self.con.cursor() as cur:
+                cur.execute("SET default_transaction_read_only = on")
+                cur.execute(
+                    "select table_name, column_name from information_schema.columns "
+                    "where table_schema = %s",
+                    (RAW_SCHEMA,),
+                )
+                self.columns = _table_columns(cur.fetchall())
+            self.rejected = _rejected(self.columns, self._rejected_rows)
+            options = (
+                f"-c search_path={RAW_SCHEMA} -c TimeZone=UTC -c default_transaction_read_only=on"
+            )
+            try:
+                self.datasource = context.data_sources.add_postgres(
+                    name="chorus_raw",
+                    connection_string=server.sqlalchemy_url(),
+                    kwargs={
+                        "connect_args": {
+                            "options": options,
+                            "connect_timeout": postgres.CONNECT_TIMEOUT_S,
+                            "application_name": "chorus validate",
+                        }
+                    },
+                )
+            except gx_exceptions.TestConnectionError as exc:  # it went away meanwhile
+                raise postgres.unreachable(server, exc.__cause__ or exc) from None
+        except BaseException:
+            self.con.close()
+            raise
+
+    def _rejected_rows(self) -> list[tuple]:
+        with self.con.cursor() as cur:
+            cur.execute(_REJECTED_SQL)
+            return cur.fetchall()
+
+    def batch(self, name: str, table: str) -> tuple[Any, dict[str, Any] | None]:
+        asset = self.datasource.add_table_asset(name=name, table_name=table)
+        return asset.add_batch_definition_whole_table("whole_table"), None
+
+    def close(self) -> None:
+        for engine in (self.datasource.get_execution_engine().engine, self.datasource.get_engine()):
+            engine.dispose()
+        self.con.close()
+
+
+class _SparkRaw(_Raw):
+    """Database raw of the Spark target's metastore, through GX's Spark data source: one
+    dataframe asset per table, its batch the whole `spark.table('raw.<table>')`. GX runs
+    the rules' SQL in the same session, on the batch as the temporary view `tmp_view`, so
+    raw.<parent> in a reference rule is the metastore's table."""
+
+    engine = "spark"
+
+    def __init__(self, context: Any) -> None:
+        from orchestration.engines import spark
+
+        self.spark = spark.session()
+        self.location = f"spark {settings.spark_dir()}"
+        # listTables lists the session's temporary views too (GX's `tmp_view`): not raw's
+        names = (
+            [t.name for t in self.spark.catalog.listTables(RAW_SCHEMA) if not t.isTemporary]
+            if self.spark.catalog.databaseExists(RAW_SCHEMA)
+            else []
+        )
+        self.columns = {name: set(self._frame(name).columns) for name in names}
+        self.rejected = _rejected(
+            self.columns, lambda: [tuple(r) for r in self.spark.sql(_REJECTED_SQL).collect()]
+        )
+        # persist=False: GX would cache every raw table and never release it; each table
+        # is read once per metric batch instead (local Parquet)
+        self.datasource = context.data_sources.add_spark(name="chorus_raw", persist=False)
+
+    def _frame(self, table: str) -> Any:
+        return self.spark.table(f"{RAW_SCHEMA}.`{table}`")
+
+    def batch(self, name: str, table: str) -> tuple[Any, dict[str, Any] | None]:
+        asset = self.datasource.add_dataframe_asset(name=name)
+        definition = asset.add_batch_definition_whole_dataframe("whole_table")
+        return definition, {"dataframe": self._frame(table)}
+
+    def close(self) -> None:
+        """Drops the temporary view GX ran the rules' SQL on, which would otherwise show in
+        every database's listTables; the session stays up (dbt-spark's session method
+        reuses it in this process)."""
+        self.spark.catalog.dropTempView("tmp_view")
+
+
+def _open_raw(engine: str, path: Path, context: Any) -> _Raw:
+    if engine == "postgres":
+        return _PostgresRaw(context)
+    if engine == "spark":
+        return _SparkRaw(context)
+    return _DuckDBRaw(path, context)
+
+
+class RawValidator:
+    """One GX context and data source on the raw schema of the configured engine
+    (`target`, default CHORUS_DBT_TARGET: duckdb, postgres or spark); validates raw tables
+    one by one. Use as a context manager so the warehouse is released promptly.
+
+    `db_path` is the DuckDB file (duckdb target only; the other targets read their own
+    schema raw, which `chorus load` publishes there)."""
+
+    def __init__(
+        self,
+        db_path: Path | None = None,
+        now: datetime | None = None,
+        target: str | None = None,
+    ) -> None:
+        self.engine = engines.target(target)
+        self.path = Path(db_path or settings.duckdb_path()).expanduser().resolve()
         if now is not None and now.tzinfo is not None:
             now = now.astimezone(UTC).replace(tzinfo=None)
         self.now = now or utc_now()
         self.tolerance = future_tolerance()
+        self.dialect = Dialect(self.engine)
         self._runs = 0
-        self._catalog_con, self.read_only = _open_catalog(self.path)
-        try:
-            rows = self._catalog_con.execute(
-                "select table_name, column_name from duckdb_columns() "
-                "where database_name = current_database() and schema_name = ?",
-                [RAW_SCHEMA],
-            ).fetchall()
-            self.columns: dict[str, set[str]] = {}
-            for table_name, column_name in rows:
-                self.columns.setdefault(table_name, set()).add(column_name)
-            self.rejected = self._rejected_counts()
-            self.context = _ephemeral_context()
-            self.datasource = self.context.data_sources.add_sql(
-                name="chorus_raw",
-                connection_string=duckdb_dialect.connection_string(self.path, schema=RAW_SCHEMA),
-                kwargs={"connect_args": {"read_only": self.read_only}},
-            )
-        except BaseException:
-            self._catalog_con.close()
-            raise
-
-    def _rejected_counts(self) -> dict[str, int]:
-        """Rows per table in the loader's raw.rejected_rows (empty if there is none)."""
-        if "table_name" not in self.columns.get("rejected_rows", set()):
-            return {}
-        rows = self._catalog_con.execute(
-            f"select table_name, count(*) from {RAW_SCHEMA}.rejected_rows group by table_name"
-        ).fetchall()
-        return {name: count for name, count in rows}
+        self.context = _ephemeral_context()
+        self.raw = _open_raw(self.engine, self.path, self.context)
+        self.columns = self.raw.columns
+        self.rejected = self.raw.rejected
+        self.location = self.raw.location
+        # duckdb: False when this process already held the file read-write (see
+        # _open_catalog); the other engines' connections are read-only
+        self.read_only: bool = getattr(self.raw, "read_only", True)
 
     def __enter__(self) -> RawValidator:
         return self
@@ -254,9 +451,7 @@ class RawValidator:
         self.close()
 
     def close(self) -> None:
-        for engine in (self.datasource.get_execution_engine().engine, self.datasource.get_engine()):
-            engine.dispose()
-        self._catalog_con.close()
+        self.raw.close()
 
     def validate_table(self, table: str) -> TableResult:
         table = parse_table(table)
@@ -273,9 +468,11 @@ class RawValidator:
             raw_tables=frozenset(self.columns),
             now=self.now,
             tolerance=self.tolerance,
+            dialect=self.dialect,
         )
         try:
-            outcome = self._checkpoint(table, ctx).run()
+            checkpoint, parameters = self._checkpoint(table, ctx)
+            outcome = checkpoint.run(batch_parameters=parameters)
         except Exception as exc:  # one broken suite must not hide the other tables
             result = TableResult(table, FAILED, notes=list(ctx.notes))
             reason = f"suite could not run: {_first_line(str(exc))}"
@@ -287,19 +484,20 @@ class RawValidator:
         result.seconds = time.perf_counter() - started
         return result
 
-    def _checkpoint(self, table: str, ctx: SuiteContext) -> gx.Checkpoint:
-        """data source -> table asset -> whole-table batch -> suite -> validation
-        definition -> checkpoint, all registered in the ephemeral context."""
+    def _checkpoint(
+        self, table: str, ctx: SuiteContext
+    ) -> tuple[gx.Checkpoint, dict[str, Any] | None]:
+        """data source -> table (or dataframe) asset -> whole-table batch -> suite ->
+        validation definition -> checkpoint, all registered in the ephemeral context;
+        with the batch parameters to run it with (Spark: the dataframe)."""
         self._runs += 1
         name = suite_name(table) if self._runs == 1 else f"{suite_name(table)}_{self._runs}"
         suite = self.context.suites.add(build_suite(table, ctx, name))
-        # the schema comes from the connection (`?schema=raw`), see duckdb_dialect
-        asset = self.datasource.add_table_asset(name=name, table_name=table)
-        batch = asset.add_batch_definition_whole_table("whole_table")
+        batch, parameters = self.raw.batch(name, table)
         definition = self.context.validation_definitions.add(
             gx.ValidationDefinition(name=name, data=batch, suite=suite)
         )
-        return self.context.checkpoints.add(
+        checkpoint = self.context.checkpoints.add(
             gx.Checkpoint(
                 name=f"{name}_checkpoint",
                 validation_definitions=[definition],
@@ -310,6 +508,7 @@ class RawValidator:
                 },
             )
         )
+        return checkpoint, parameters
 
 
 def validate(
@@ -317,26 +516,37 @@ def validate(
     tables: Sequence[str] | None = None,
     *,
     now: datetime | None = None,
+    target: str | None = None,
 ) -> ValidationReport:
-    """Validate raw tables (default: all in the contract) of the warehouse at `db_path`
-    (default: settings.duckdb_path()). Tables not in schema raw are reported as skipped.
+    """Validate raw tables (default: all in the contract) of the configured target's
+    schema raw (`target`, default CHORUS_DBT_TARGET; on duckdb the file at `db_path`,
+    default settings.duckdb_path()). Tables not in schema raw are reported as skipped.
     `now` (naive UTC) anchors the future-time rules; default: the current time."""
     # the CLI's --table parsing: comma lists, trimmed, duplicates dropped, unknown names
     # named with the closest table
     names = parse_tables(list(tables or [])) or list(TABLES)
     started = time.perf_counter()
-    with RawValidator(db_path, now) as validator:
-        report = ValidationReport(validator.path, validator.now, validator.tolerance)
+    with RawValidator(db_path, now, target) as validator:
+        report = ValidationReport(
+            validator.path, validator.now, validator.tolerance, location=validator.location
+        )
         for name in names:
             report.tables.append(validator.validate_table(name))
     report.seconds = time.perf_counter() - started
     return report
 
 
-def validate_table(db_path: Path | None, table: str, *, now: datetime | None = None) -> TableResult:
-    """Validate one raw table (one Dagster asset check); `.metadata()` is for Dagster."""
+def validate_table(
+    db_path: Path | None,
+    table: str,
+    *,
+    now: datetime | None = None,
+    target: str | None = None,
+) -> TableResult:
+    """Validate one raw table (one Dagster asset check) on the configured target;
+    `.metadata()` is for Dagster."""
     table = parse_table(table)  # an unknown name: UnknownTableError, before any work
-    with RawValidator(db_path, now) as validator:
+    with RawValidator(db_path, now, target) as validator:
         return validator.validate_table(table)
 
 
@@ -527,7 +737,7 @@ def render(report: ValidationReport) -> Any:
     from rich.text import Text
 
     summary = Table(
-        title=f"raw data quality (Great Expectations) — {report.db_path.name}",
+        title=f"raw data quality (Great Expectations) — {report.source}",
         title_justify="left",
     )
     for name, justify in (

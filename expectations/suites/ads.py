@@ -11,12 +11,13 @@ from orchestration.contract import Table
 
 def rules(table: Table, ctx: SuiteContext) -> list[gxe.Expectation]:
     # platforms match audiences on SHA-256 hex digests: anything else never matches
+    col = ctx.q("email_sha256")
     return [
         query_rule(
-            "select email_sha256 as value, count(*) as n from {batch} "
-            "where email_sha256 is not null "
-            "and not regexp_full_match(lower(trim(email_sha256)), '[0-9a-f]{{64}}') "
-            "group by email_sha256 order by n desc, value",
+            f"select {col} as value, count(*) as n from {{batch}} "
+            f"where {col} is not null "
+            f"and not {ctx.dialect.full_match(f'lower(trim({col}))', '[0-9a-f]{64}')} "
+            f"group by {col} order by n desc, value",
             rule=CUSTOM,
             column="email_sha256",
             severity=WARNING,

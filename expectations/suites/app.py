@@ -9,4 +9,6 @@ from orchestration.contract import Table
 
 
 def rules(table: Table, ctx: SuiteContext) -> list[gxe.Expectation]:
-    return [at_least_one_of_rule(table, ("device_id", "user_id"), "otherwise it joins no customer")]
+    return [
+        at_least_one_of_rule(table, ("device_id", "user_id"), "otherwise it joins no customer", ctx)
+    ]

@@ -3,6 +3,12 @@
 
 Every expectation carries `meta={"rule": ..., "column": ...}` so the runner can turn a
 GX result into one readable line without knowing each expectation class.
+
+One set of suites runs on every engine (duckdb, postgres, spark). GX's own expectations
+compile per engine by themselves; the rules written as SQL (`query_rule`) stick to what
+the three dialects share, and the two things they spell differently, quoting an
+identifier and matching a whole string against a regular expression, go through
+`SuiteContext.dialect` (`Dialect.quote`, `Dialect.full_match`).
 """
 
 from __future__ import annotations
@@ -57,6 +63,40 @@ def utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+@dataclass(frozen=True)
+class Dialect:
+    """How a rule's SQL spells what the engines disagree on."""
+
+    name: str  # duckdb | postgres | spark
+
+    def quote(self, identifier: str) -> str:
+        """A quoted identifier: "name" in DuckDB and PostgreSQL, `name` in Spark SQL (where
+        "name" is a string literal)."""
+        if self.name == "spark":
+            return "`" + identifier.replace("`", "``") + "`"
+        return '"' + identifier.replace('"', '""') + '"'
+
+    def full_match(self, expression: str, pattern: str) -> str:
+        """True when the whole of `expression` matches the regular expression `pattern`
+        (classes, ranges and {n} counts only: the syntax RE2, PostgreSQL and Java share).
+        Braces come out doubled, as GX formats the query ({batch})."""
+        if self.name == "duckdb":
+            sql = f"regexp_full_match({expression}, {literal(pattern)})"
+        elif self.name == "postgres":
+            # ARE: without the 'n' flag, $ is the end of the string only
+            sql = f"({expression} ~ {literal('^(?:' + pattern + ')$')})"
+        elif self.name == "spark":
+            # Java: $ also matches before a final line break; \z is the end of input
+            # (written \\z: Spark SQL literals take backslash escapes)
+            sql = f"({expression} rlike {literal('^(?:' + pattern + ')' + chr(92) * 2 + 'z')})"
+        else:
+            raise ValueError(f"no SQL dialect {self.name!r}")
+        return sql.replace("{", "{{").replace("}", "}}")
+
+
+DUCKDB = Dialect("duckdb")
+
+
 @dataclass
 class SuiteContext:
     """What a suite may depend on besides the contract: the columns the raw table really
@@ -67,6 +107,10 @@ class SuiteContext:
     now: datetime = field(default_factory=utc_now)
     tolerance: timedelta = field(default_factory=future_tolerance)
     notes: list[str] = field(default_factory=list)  # rules left out, and why
+    dialect: Dialect = DUCKDB  # the engine the rules' SQL runs on
+
+    def q(self, identifier: str) -> str:
+        return self.dialect.quote(identifier)
 
     @property
     def future_cutoff(self) -> datetime:
@@ -101,8 +145,9 @@ class ExpectQueryToReturnNoRows(gxe.UnexpectedRowsExpectation):
 
 
 def q(identifier: str) -> str:
-    """Quote an identifier for DuckDB."""
-    return '"' + identifier.replace('"', '""') + '"'
+    """Quote an identifier for DuckDB (and PostgreSQL); rules use `ctx.q`, which quotes
+    for the engine they run on."""
+    return DUCKDB.quote(identifier)
 
 
 def literal(value: str) -> str:
@@ -135,11 +180,13 @@ def query_rule(
     )
 
 
-def enum_rule(table: Table, column: str, values: Sequence[str]) -> ExpectQueryToReturnNoRows:
+def enum_rule(
+    table: Table, column: str, values: Sequence[str], ctx: SuiteContext
+) -> ExpectQueryToReturnNoRows:
     """Values must be in the set once trimmed and lower-cased (the loader stores them as
     given). Returns one row per distinct bad value with its row count."""
     accepted = ", ".join(literal(v) for v in values)
-    col = q(column)
+    col = ctx.q(column)
     return query_rule(
         f"select {col} as value, count(*) as n from {{batch}} "
         f"where {col} is not null and lower(trim({col})) not in ({accepted}) "
@@ -166,15 +213,19 @@ def order_rule(
 
 
 def at_least_one_of_rule(
-    table: Table, columns: Sequence[str], why: str, severity: str = WARNING
+    table: Table,
+    columns: Sequence[str],
+    why: str,
+    ctx: SuiteContext,
+    severity: str = WARNING,
 ) -> ExpectQueryToReturnNoRows:
     """Rows must carry at least one of these (identifier) columns."""
     # coalesce(...) = '' rather than trim(): DuckDB answers it from column statistics when
     # a column has no nulls, and a blank-only identifier is junk that identity rules drop
-    none_set = " and ".join(f"coalesce({q(c)}, '') = ''" for c in columns)
+    none_set = " and ".join(f"coalesce({ctx.q(c)}, '') = ''" for c in columns)
     key = table.key[0]
     return query_rule(
-        f"select {q(key)} as value from {{batch}} where {none_set}",
+        f"select {ctx.q(key)} as value from {{batch}} where {none_set}",
         rule=CUSTOM,
         column=", ".join(columns),
         severity=severity,
@@ -187,7 +238,7 @@ def at_least_one_of_rule(
 def future_time_rule(table: Table, column: str, ctx: SuiteContext) -> ExpectQueryToReturnNoRows:
     """No value later than now + tolerance. One row (latest value, row count) when broken,
     none otherwise, so an empty or all-null column passes."""
-    col = q(column)
+    col = ctx.q(column)
     cutoff = ctx.future_cutoff.isoformat(sep=" ", timespec="seconds")
     return query_rule(
         f"select max({col}) as value, count(*) as n from {{batch}} "
@@ -249,7 +300,7 @@ def contract_rules(table: Table, ctx: SuiteContext) -> list[gxe.Expectation]:
                 )
             )
         if column.enum:
-            rules.append(enum_rule(table, column.name, column.enum))
+            rules.append(enum_rule(table, column.name, column.enum, ctx))
         if column.min_value is not None or column.max_value is not None:
             rules.append(
                 gxe.ExpectColumnValuesToBeBetween(

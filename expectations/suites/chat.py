@@ -15,5 +15,6 @@ def rules(table: Table, ctx: SuiteContext) -> list[gxe.Expectation]:
             table,
             ("anonymous_id", "user_id", "email"),
             "otherwise a complaint cannot suppress anyone",
+            ctx,
         )
     ]

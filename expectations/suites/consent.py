@@ -16,5 +16,6 @@ def rules(table: Table, ctx: SuiteContext) -> list[gxe.Expectation]:
             table,
             ("user_id", "email", "phone", "device_id"),
             "otherwise the consent change applies to nobody",
+            ctx,
         )
     ]

@@ -11,6 +11,6 @@ from orchestration.contract import Table
 def rules(table: Table, ctx: SuiteContext) -> list[gxe.Expectation]:
     return [
         at_least_one_of_rule(
-            table, ("email", "message_id"), "otherwise the event joins no contact or customer"
+            table, ("email", "message_id"), "otherwise the event joins no contact or customer", ctx
         )
     ]

@@ -12,20 +12,22 @@ from expectations.suites.base import (
     REFERENCE,
     WARNING,
     SuiteContext,
-    q,
     query_rule,
 )
 from orchestration.contract import TABLES, Table
 
 
-def reference_rule(table: Table, column: str, parent: str, parent_column: str) -> gxe.Expectation:
+def reference_rule(
+    table: Table, column: str, parent: str, parent_column: str, ctx: SuiteContext
+) -> gxe.Expectation:
     """Every non-null `column` exists in raw.<parent>.<parent_column>: one row per orphan
-    value with its row count. NOT IN over a null-free subquery is an anti-join in DuckDB."""
-    col, ref = q(column), q(parent_column)
+    value with its row count. NOT IN over a null-free subquery is an anti-join in DuckDB
+    (and in PostgreSQL and Spark)."""
+    col, ref = ctx.q(column), ctx.q(parent_column)
     return query_rule(
         f"select {col} as value, count(*) as n from {{batch}} "
         f"where {col} is not null and {col} not in "
-        f"(select {ref} from {RAW_SCHEMA}.{q(parent)} where {ref} is not null) "
+        f"(select {ref} from {RAW_SCHEMA}.{ctx.q(parent)} where {ref} is not null) "
         f"group by {col} order by n desc, value",
         rule=REFERENCE,
         column=column,
@@ -44,14 +46,15 @@ def rules(table: Table, ctx: SuiteContext) -> list[gxe.Expectation]:
                 "order_items.order_id -> raw.orders: not checked (raw.orders is not loaded)"
             )
             return []
-        return [reference_rule(table, "order_id", orders.name, orders.key[0])]
+        return [reference_rule(table, "order_id", orders.name, orders.key[0], ctx)]
     if table.name == "orders":
+        col = ctx.q("currency")
         return [
             query_rule(
-                "select currency as value, count(*) as n from {batch} "
-                "where currency is not null "
-                "and not regexp_full_match(trim(currency), '[A-Za-z]{{3}}') "
-                "group by currency order by n desc, value",
+                f"select {col} as value, count(*) as n from {{batch}} "
+                f"where {col} is not null "
+                f"and not {ctx.dialect.full_match(f'trim({col})', '[A-Za-z]{3}')} "
+                f"group by {col} order by n desc, value",
                 rule=CUSTOM,
                 column="currency",
                 severity=WARNING,

@@ -12,6 +12,6 @@ def rules(table: Table, ctx: SuiteContext) -> list[gxe.Expectation]:
     # opt-outs arrive here: one without a phone or message cannot be applied to anyone
     return [
         at_least_one_of_rule(
-            table, ("phone", "message_id"), "otherwise an opt-out cannot be applied"
+            table, ("phone", "message_id"), "otherwise an opt-out cannot be applied", ctx
         )
     ]

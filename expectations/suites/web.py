@@ -13,6 +13,6 @@ def rules(table: Table, ctx: SuiteContext) -> list[gxe.Expectation]:
     # for identity resolution and attribution
     return [
         at_least_one_of_rule(
-            table, ("anonymous_id", "user_id", "email"), "otherwise it joins no customer"
+            table, ("anonymous_id", "user_id", "email"), "otherwise it joins no customer", ctx
         )
     ]

@@ -17,6 +17,8 @@ __all__ = ["ChorusDbtTranslator", "DbtBuildConfig", "chorus_dbt_assets"]
 class DbtBuildConfig(dg.Config):
     as_of: str | None = None  # dbt var chorus_as_of; None = latest raw event time
     full_refresh: bool = False
+    # dbt --exclude: leave nodes out of the build (e.g. a test known to fail on one engine)
+    exclude: str | None = None
 
 
 @dbt_assets(
@@ -30,10 +32,15 @@ def chorus_dbt_assets(
     warehouse: WarehouseResource,
     config: DbtBuildConfig,
 ):
+    # the dbt subprocess inherits this environment: the profile (profiles.yml) renders
+    # the warehouse's file and target from it, and on postgres reads CHORUS_PG_* as set
     os.environ["CHORUS_DUCKDB_PATH"] = str(warehouse.db)
+    os.environ["CHORUS_DBT_TARGET"] = warehouse.target
     args = ["build"]
     if config.as_of:
         args += ["--vars", json.dumps({"chorus_as_of": config.as_of})]
     if config.full_refresh:
         args.append("--full-refresh")
+    if config.exclude:
+        args += ["--exclude", config.exclude]
     yield from dbt.cli(args, context=context).stream()

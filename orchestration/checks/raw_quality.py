@@ -1,5 +1,6 @@
 """Great Expectations suites on the raw sources as blocking Dagster asset checks: a
-failing suite stops the dbt models downstream of that raw table in the same run."""
+failing suite stops the dbt models downstream of that raw table in the same run. They
+read schema raw of the warehouse's target (the DuckDB file, PostgreSQL or Spark)."""
 
 import dagster as dg
 
@@ -28,11 +29,11 @@ def raw_gx_checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseRe
 
     for check_key in context.selected_asset_check_keys:
         table = check_key.asset_key.path[-1]
-        result = validate_table(warehouse.db, table)
+        result = validate_table(warehouse.db, table, target=warehouse.target)
         yield dg.AssetCheckResult(
             asset_key=check_key.asset_key,
             check_name=CHECK_NAME,
             passed=bool(result.success),
             severity=dg.AssetCheckSeverity.ERROR,
-            metadata=result.metadata(),
+            metadata={**result.metadata(), "target": warehouse.target},
         )

@@ -128,6 +128,53 @@ def test_every_raw_table_has_a_suite_from_its_system_module():
                 assert column.name in covered, (name, column.name)
 
 
+def test_the_suites_sql_rules_are_spelled_for_each_engine():
+    """One set of suites: the same expectations on every engine, their SQL rules quoting
+    identifiers and matching whole strings the engine's way (Spark reads "x" as a string)."""
+    from expectations.suites.base import Dialect
+
+    def queries(engine: str) -> dict[tuple[str, str], str]:
+        out = {}
+        for name, table in TABLES.items():
+            ctx = SuiteContext(
+                frozenset(table.column_names), frozenset(TABLES), now=NOW, dialect=Dialect(engine)
+            )
+            for rule in build_expectations(name, ctx):
+                if hasattr(rule, "unexpected_rows_query"):
+                    out[(name, rule.description)] = rule.unexpected_rows_query
+        return out
+
+    duckdb_, postgres, spark = queries("duckdb"), queries("postgres"), queries("spark")
+    assert duckdb_.keys() == postgres.keys() == spark.keys()
+    assert all('"' not in query for query in spark.values())
+    assert all("`" not in query for query in postgres.values())
+    plain = [k for k, query in duckdb_.items() if "regexp_full_match" not in query]
+    assert [postgres[k] for k in plain] == [duckdb_[k] for k in plain]  # same quoting
+    sha = "ad_events.email_sha256 is a 64-character hex SHA-256 digest"
+    assert (
+        "regexp_full_match(lower(trim(\"email_sha256\")), '[0-9a-f]{{64}}')"
+        in (duckdb_[("ad_events", sha)])
+    )
+    assert (
+        "(lower(trim(\"email_sha256\")) ~ '^(?:[0-9a-f]{{64}})$')" in postgres[("ad_events", sha)]
+    )
+    assert (
+        "(lower(trim(`email_sha256`)) rlike '^(?:[0-9a-f]{{64}})\\\\z')"
+        in (spark[("ad_events", sha)])
+    )
+
+
+def test_full_match_is_a_whole_string_match_in_duckdb():
+    from expectations.suites.base import DUCKDB
+
+    con = duckdb.connect()
+    expression = DUCKDB.full_match("v", "[A-Za-z]{3}").replace("{{", "{").replace("}}", "}")
+    rows = con.execute(
+        f"select v, {expression} from (values ('EUR'), ('EURO'), ('EU'), ('EUR\n')) t(v)"
+    ).fetchall()
+    assert dict(rows) == {"EUR": True, "EURO": False, "EU": False, "EUR\n": False}
+
+
 def test_good_data_passes_every_suite(warehouse):
     report = validate(warehouse, now=NOW)
     assert [t.table for t in report.tables] == list(TABLES)
