@@ -91,6 +91,8 @@ class Native:
             if schema not in existing:
                 continue
             for table in self.spark.catalog.listTables(schema):
+                if table.isTemporary:  # session views (GX's tmp_view) show in every schema
+                    continue
                 out.append(Relation(schema, table.name, table.description))
         return sorted(out, key=lambda r: (r.schema, r.name))
 

@@ -180,24 +180,6 @@ def text(report: ValidationReport) -> str:
 # PostgreSQL
 
 
-@pytest.fixture(scope="session")
-def postgres_server():
-    """conftest's server, in a folder of its own under /tmp.
-
-    TODO(conftest): remove once tests/conftest.py's postgres_server does this: run as
-    root, local_postgres runs the server as `postgres`, which cannot enter pytest's
-    root-only (0700) basetemp, so initdb fails on its pwfile."""
-    import tempfile
-
-    from orchestration.engines import local_postgres
-
-    folder = Path(tempfile.mkdtemp(prefix="chorus-test-pg-"))
-    server = local_postgres.start(folder)  # chowns the folder to the server's user
-    yield server
-    local_postgres.stop(folder, remove=True)
-    shutil.rmtree(folder, ignore_errors=True)
-
-
 def _load(data: Path, db: Path, target: str) -> None:
     from orchestration.loader import load_directory
 
