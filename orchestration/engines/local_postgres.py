@@ -167,7 +167,10 @@ def start(data_dir: Path = DEFAULT_DIR, port: int | None = None) -> LocalServer:
                 "--auth=scram-sha-256",
                 "-E",
                 "UTF8",
-                "--locale=C",
+                # byte order for text, as DuckDB and Spark sort; Unicode case rules for
+                # lower() (postgres.check_database says why both matter)
+                "--lc-collate=C",
+                "--lc-ctype=C.UTF-8",
             ],
             "initdb",
         )

@@ -46,9 +46,10 @@ class Server:
         )
 
 
-def connect(server: Server | None = None, autocommit: bool = False) -> Any:
+def connect(server: Server | None = None, autocommit: bool = False, check: bool = True) -> Any:
     """A psycopg2 connection in UTC; an unreachable server or a refused login is a
-    WarehouseError naming the host, the port and the variables to set."""
+    WarehouseError naming the host, the port and the variables to set, and so is a
+    database whose text rules differ from the other engines' (check_database)."""
     import psycopg2
 
     server = server or Server.from_profile()
@@ -65,8 +66,39 @@ def connect(server: Server | None = None, autocommit: bool = False) -> Any:
         )
     except psycopg2.OperationalError as exc:
         raise unreachable(server, exc) from None
+    if check:
+        try:
+            check_database(con, server)
+        except BaseException:
+            con.close()
+            raise
     con.autocommit = autocommit
     return con
+
+
+def check_database(con: Any, server: Server) -> None:
+    """The database must compare text by bytes (collation C) and know Unicode letters
+    (a UTF-8 ctype), or the same models give other answers than on DuckDB and Spark:
+    min/max and the anchor order of customer ids follow the collation, and lower('JOSÉ')
+    keeps the É under a C ctype, so two spellings of one name count as two."""
+    with con.cursor() as cur:
+        cur.execute(
+            "select pg_encoding_to_char(encoding), datcollate, datctype from pg_database "
+            "where datname = current_database()"
+        )
+        encoding, collate, ctype = cur.fetchone()
+    con.rollback()
+    utf8 = ctype.lower().replace("-", "").endswith("utf8")
+    if encoding == "UTF8" and collate in ("C", "POSIX") and utf8:
+        return
+    raise WarehouseError(
+        f"database {server.dbname} on {server.host}:{server.port} has encoding {encoding}, "
+        f"collation {collate} and ctype {ctype}; Chorus needs UTF8, collation C (text in "
+        "byte order, as on DuckDB and Spark) and a UTF-8 ctype (lower() of non-ASCII "
+        "letters)",
+        f"create it so: CREATE DATABASE {server.dbname} TEMPLATE template0 ENCODING 'UTF8' "
+        "LC_COLLATE 'C' LC_CTYPE 'C.UTF-8' (make postgres starts a server set up this way)",
+    )
 
 
 def unreachable(server: Server, exc: BaseException) -> WarehouseError:

@@ -14,27 +14,6 @@ import pytest
 
 from orchestration.contract import TABLES
 
-# TODO(dbt on postgres): remove once the dbt layer is fixed on PostgreSQL; these nodes
-# fail there for dbt-layer reasons, not Dagster's (to record in docs/DECISIONS.md,
-# "Engines"):
-# - not_null_identity_blocklist_pattern: dbt's seed loader (agate) reads the pattern
-#   `null` of seeds/identity_blocklist.csv as NULL on PostgreSQL;
-# - test_int_identity_edges_link_through_usable_values_only: expects DuckDB's hash()
-#   node ids;
-# - test_int_identity_bridges_blames_the_least_trusted_when_none_saw_both: its name is
-#   longer than PostgreSQL's 63-character relation names;
-# - test_int_identity_identifiers_flags_shared_values,
-#   test_int_identity_identifiers_tells_churn_from_sharing: is_shared comes out false.
-DBT_EXCLUDE_ON_POSTGRES = " ".join(
-    [
-        "not_null_identity_blocklist_pattern",
-        "test_int_identity_edges_link_through_usable_values_only",
-        "test_int_identity_bridges_blames_the_least_trusted_when_none_saw_both",
-        "test_int_identity_identifiers_flags_shared_values",
-        "test_int_identity_identifiers_tells_churn_from_sharing",
-    ]
-)
-
 
 @pytest.fixture
 def refresh_on_postgres(postgres_db, tiny_data, tmp_path) -> SimpleNamespace:
@@ -43,9 +22,8 @@ def refresh_on_postgres(postgres_db, tiny_data, tmp_path) -> SimpleNamespace:
     db = tmp_path / "chorus.duckdb"
     defs = build_definitions(duckdb_path=db, data_dir=tiny_data)
     job = defs.resolve_job_def("chorus_refresh_job")
-    run_config = {"ops": {"chorus_dbt_assets": {"config": {"exclude": DBT_EXCLUDE_ON_POSTGRES}}}}
     with dg.instance_for_test() as instance:
-        result = job.execute_in_process(instance=instance, run_config=run_config)
+        result = job.execute_in_process(instance=instance)
     return SimpleNamespace(result=result, db=db, defs=defs, database=postgres_db)
 
 

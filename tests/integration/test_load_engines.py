@@ -283,3 +283,39 @@ def test_spark_raw_equals_duckdb_with_timestamps_and_swaps_atomically(
 def _location(session, table: str) -> str:
     rows = session.sql(f"describe table extended {table}").collect()
     return next(r["data_type"] for r in rows if r["col_name"] == "Location")
+
+
+def test_a_database_with_other_text_rules_is_refused(tiny_data, tmp_path, postgres_server):
+    """A database whose ctype is C lowers only ASCII (lower('JOSÉ') = 'josÉ') and one
+    whose collation is a language's orders text unlike DuckDB and Spark: the same models
+    would give other customers. The load stops first and says how to create it."""
+    import uuid
+
+    from orchestration.engines import local_postgres
+    from orchestration.warehouse import WarehouseError
+
+    env = postgres_server.env()
+    admin = psycopg2.connect(
+        host=env["CHORUS_PG_HOST"],
+        port=int(env["CHORUS_PG_PORT"]),
+        user=local_postgres.USER,
+        password=local_postgres.PASSWORD,
+        dbname="postgres",
+    )
+    admin.autocommit = True
+    name = f"t_ascii_{uuid.uuid4().hex[:8]}"
+    with admin.cursor() as cur:
+        cur.execute(f"CREATE DATABASE {name} TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'")
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            for key, value in {**env, "CHORUS_PG_DBNAME": name}.items():
+                patch.setenv(key, value)
+            with pytest.raises(WarehouseError) as caught:
+                load_directory(tiny_data, db_path=tmp_path / "c.duckdb", target="postgres")
+        assert "ctype C" in caught.value.message
+        assert "LC_CTYPE 'C.UTF-8'" in caught.value.hint
+        assert not (tmp_path / "c.duckdb").exists()
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f"DROP DATABASE {name} WITH (FORCE)")
+        admin.close()
