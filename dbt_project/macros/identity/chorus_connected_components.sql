@@ -23,7 +23,9 @@
       rounds  the rounds run (none when not iterated).
     It iterates only when the invocation builds (chorus_is_building). For unit tests,
     compile, docs and sqlfluff, whose SQL must stand alone, `sql` is the same steps with
-    `unrolled_rounds` rounds unrolled into CTEs (ample for test fixtures): unit tests
+    `unrolled_rounds` rounds unrolled into CTEs (var chorus_identity_unrolled_rounds:
+    enough for the test fixtures, few because Spark inlines CTEs and each round holds 4
+    copies of the one before, see chorus_cc_round_ctes): unit tests
     check the round SQL itself; tests/integration/test_identity.py checks the iteration
     against networkx.
 
@@ -44,9 +46,10 @@
     where=none,
     work=none,
     max_rounds=none,
-    unrolled_rounds=8
+    unrolled_rounds=none
 ) -%}
     {%- set max_rounds = (max_rounds or var('chorus_identity_max_rounds', 64)) | int -%}
+    {%- set unrolled_rounds = (unrolled_rounds or var('chorus_identity_unrolled_rounds', 2)) | int -%}
     {%- set edges_name = edges | string -%}
     {%- set edges_sql = chorus_cc_edges_sql(edges, node_a, node_b, where) -%}
     {%- if not chorus_is_building() -%}
@@ -85,7 +88,7 @@
         {%- set target = labels[1 - state.current] -%}
         {%- do adapter.drop_relation(target) -%}
         {%- call statement('chorus_cc_round') -%}
-            {{ get_create_table_as_sql(False, target, chorus_cc_round_sql(core, source)) }}
+            {{ get_create_table_as_sql(False, target, chorus_cc_round_sql(core, degrees, source)) }}
         {%- endcall -%}
         {%- set state.current = 1 - state.current -%}
         {%- set state.rounds = round + 1 -%}
@@ -189,9 +192,9 @@
 
 
 {#- One round as a standalone select (iterated mode). -#}
-{% macro chorus_cc_round_sql(core, labels) -%}
+{% macro chorus_cc_round_sql(core, degrees, labels) -%}
     with
-    {{ chorus_cc_round_ctes(core, labels, 'cc_round') }}
+    {{ chorus_cc_round_ctes(core, degrees, labels, 'cc_round') }}
     select node_id, label from cc_round
 {%- endmacro %}
 
@@ -199,36 +202,40 @@
 {#-
     One round as CTEs named <prefix>_*, the last one named <prefix>: (node_id, label).
     Plain joins and aggregates: least() and min() exist on every target engine.
+
+    Each CTE reads the one before it as few times as it can: Spark inlines every CTE,
+    so a round that reads the previous round k times holds k copies of it, and the
+    unrolled form (unit tests) grows as k^rounds. The hook reads the labels once (a node
+    paired with itself and with each core neighbour, one join), the adoption and the
+    pointer jump twice each: k = 4.
 -#}
-{% macro chorus_cc_round_ctes(core, labels, prefix) -%}
-    {{ prefix }}_neighbour_min as (
+{% macro chorus_cc_round_ctes(core, degrees, labels, prefix) -%}
+    {{ prefix }}_hooked as (
+        -- the smallest label among the node's own and its core neighbours'
         select
-            neighbours.node_id,
-            min(neighbours.label) as label
+            pairs.node_id,
+            min(case when pairs.node_id = pairs.other_node_id then labels.label end) as previous_label,
+            min(labels.label) as label
         from (
             select
-                core.node_id_a as node_id,
-                labels.label
-            from {{ core }} as core
-            inner join {{ labels }} as labels on core.node_id_b = labels.node_id
+                node_id_a as node_id,
+                node_id_b as other_node_id
+            from {{ core }}
             union all
             select
-                core.node_id_b as node_id,
-                labels.label
-            from {{ core }} as core
-            inner join {{ labels }} as labels on core.node_id_a = labels.node_id
-        ) as neighbours
-        group by neighbours.node_id
-    ),
-
-    {{ prefix }}_hooked as (
-        select
-            labels.node_id,
-            labels.label as previous_label,
-            least(labels.label, coalesce(neighbour_min.label, labels.label)) as label
-        from {{ labels }} as labels
-        left join {{ prefix }}_neighbour_min as neighbour_min
-            on labels.node_id = neighbour_min.node_id
+                node_id_b as node_id,
+                node_id_a as other_node_id
+            from {{ core }}
+            union all
+            select
+                node_id,
+                node_id as other_node_id
+            from {{ degrees }}
+            where degree > 1
+        ) as pairs
+        inner join {{ labels }} as labels
+            on pairs.other_node_id = labels.node_id
+        group by pairs.node_id
     ),
 
     {{ prefix }}_root_min as (
@@ -303,7 +310,7 @@
         {{ chorus_cc_initial_labels_sql('cc_degrees') }}
     ),
     {% for round in range(1, rounds + 1) -%}
-    {{ chorus_cc_round_ctes('cc_core', 'cc_round_' ~ (round - 1), 'cc_round_' ~ round) }},
+    {{ chorus_cc_round_ctes('cc_core', 'cc_degrees', 'cc_round_' ~ (round - 1), 'cc_round_' ~ round) }},
     {% endfor -%}
     cc_result as (
         {{ chorus_cc_attach_leaves_sql(edges_sql, 'cc_degrees', 'cc_round_' ~ rounds) }}

@@ -354,3 +354,30 @@
 
     {{ return(local_md5(parts | join(';'))) }}
 {%- endmacro %}
+
+
+{#-
+    Can this engine run an incremental identity batch? One needs to delete the older rows
+    of a region (chorus_identity_replace_region) from tables dbt appended to. DuckDB and
+    PostgreSQL can. Spark cannot on the tables dbt-spark makes by default: parquet (the
+    session method's file_format) has no row DELETE, and its incremental strategies are
+    append and insert_overwrite, which replaces whole partitions, while a region is
+    scattered node ids. DELETE needs a Delta or Iceberg table (a cluster's file_format),
+    so Spark batches are always full (docs/engine-differences-dbt.md). Another engine
+    is full until it is checked.
+-#}
+{% macro chorus_identity_supports_incremental() -%}
+    {{ return(adapter.dispatch('chorus_identity_supports_incremental', 'chorus')()) }}
+{%- endmacro %}
+
+{% macro default__chorus_identity_supports_incremental() -%}
+    {{ return(false) }}
+{%- endmacro %}
+
+{% macro duckdb__chorus_identity_supports_incremental() -%}
+    {{ return(true) }}
+{%- endmacro %}
+
+{% macro postgres__chorus_identity_supports_incremental() -%}
+    {{ return(true) }}
+{%- endmacro %}

@@ -7,7 +7,8 @@
     limit). `prefix`: the words before the count ('seen with ', 'links customers holding ').
 -#}
 {% macro chorus_limit_breaches(prefix) -%}
-    {{ dbt.listagg(
+    {#- chorus_ordered_string_agg: dbt.listagg drops the order on Spark -#}
+    {{ chorus_ordered_string_agg(
         dbt.concat([
             "'" ~ prefix ~ "'",
             'cast(breach_values as ' ~ dbt.type_string() ~ ')',
@@ -17,7 +18,7 @@
             "')'",
         ]),
         "'; '",
-        'order by counted_type',
+        ['counted_type'],
     ) }}
 {%- endmacro %}
 

@@ -3,7 +3,8 @@
 -- chorus_identity_progress). A batch is one build of the identity models; this model
 -- numbers it and decides its mode for all of them (macros/identity/chorus_identity_batch.sql):
 --   full         the first build; --full-refresh; var chorus_identity_incremental false;
---                an adapter without the delete the regions need (Spark); as_of earlier
+--                an engine without the delete the regions need (Spark, see
+--                chorus_identity_supports_incremental); as_of earlier
 --                than the previous batch's (evidence would have to be taken back); the
 --                identity seeds, settings or model code changed (settings_checksum: a
 --                new Chorus version rebuilds identity whole, no --full-refresh needed);
@@ -87,7 +88,7 @@ loads as (
 settings as (
 
     select
-        {{ dbt.hash(dbt.listagg(
+        {{ dbt.hash(chorus_ordered_string_agg(
             dbt.concat([
                 "'rule'", "'|'", 'identifier_type', "'|'", "cast(priority as " ~ dbt.type_string() ~ ")",
                 "'|'", "coalesce(counted_by, '')",
@@ -96,7 +97,7 @@ settings as (
                 "'|'", "coalesce(cast(handover_days as " ~ dbt.type_string() ~ "), '')",
             ]),
             "';'",
-            'order by identifier_type, counted_by',
+            ['identifier_type', 'counted_by'],
         )) }} as rules_checksum
     from rules
 
@@ -105,12 +106,12 @@ settings as (
 blocked as (
 
     select
-        {{ dbt.hash(dbt.listagg(
+        {{ dbt.hash(chorus_ordered_string_agg(
             dbt.concat([
                 'identifier_type', "'|'", 'match_type', "'|'", 'pattern',
             ]),
             "';'",
-            'order by identifier_type, match_type, pattern',
+            ['identifier_type', 'match_type', 'pattern'],
         )) }} as blocklist_checksum
     from blocklist
 
@@ -151,7 +152,7 @@ final as (
                 when true then 'full'
             {% endif %}
             {% if not var('chorus_identity_incremental', true)
-                or target.type not in ['duckdb', 'postgres'] %}
+                or not chorus_identity_supports_incremental() %}
                 when true then 'full'
             {% endif %}
             {% if behind | length > 0 %}
