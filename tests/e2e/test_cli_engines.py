@@ -70,7 +70,7 @@ def test_run_generate_end_to_end_on_postgres(tmp_path, postgres_server):
     _run_on("postgres", tmp_path, postgres_server.env())
 
 
-@pytest.mark.spark
+@pytest.mark.spark_full
 def test_run_generate_end_to_end_on_spark(tmp_path, spark_dir):
     # its own Spark folder: the console script is another process, and the local Derby
     # metastore admits one process at a time

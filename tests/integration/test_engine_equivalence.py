@@ -49,12 +49,12 @@ def as_of() -> str:
     return "2026-10-31 12:00:00"
 
 
-def _build(data: Path, db: Path, work: Path, as_of: str, target: str) -> None:
+def _build(data: Path, db: Path, work: Path, as_of: str, target: str, *args: str) -> None:
     os.environ["CHORUS_DBT_TARGET"] = target
     summary = load_directory(data, db_path=db, target=target)
     assert summary.total.rejected > 0  # the sample business plants bad rows
     started = time.perf_counter()
-    outcome = run_dbt(["build"], vars={"chorus_as_of": as_of}, db_path=db, work_dir=work)
+    outcome = run_dbt(["build", *args], vars={"chorus_as_of": as_of}, db_path=db, work_dir=work)
     assert outcome.success, outcome.failures[:10] or outcome.exception
     print(f"{target}: dbt build {time.perf_counter() - started:.1f} s, {outcome.counts}")
 
@@ -176,8 +176,41 @@ def test_spark_builds_the_same_marts_as_duckdb(
 ):
     os.environ["TZ"] = "UTC"  # pyspark turns timestamps into the process's local time
     time.tzset()
-    _build(business, tmp_path / "check.duckdb", tmp_path, as_of, "spark")
+    # every seed, model and data test; the unit tests run on Spark in
+    # test_spark_passes_every_unit_test (make test-spark-full: too slow for CI)
+    _build(
+        business,
+        tmp_path / "check.duckdb",
+        tmp_path,
+        as_of,
+        "spark",
+        "--exclude-resource-type",
+        "unit_test",
+    )
     _compare(duckdb_reference, "spark")
+
+
+@pytest.mark.spark_full
+def test_spark_passes_every_unit_test(tmp_path, spark_target):
+    """dbt's unit tests on Spark: they need only the seeds and the models' relations
+    (built empty), not data."""
+    import duckdb
+
+    from orchestration.loader.publish import open_writer, publish
+    from tests.fixtures.raw_fixture import create_raw_fixture
+
+    db = tmp_path / "check.duckdb"
+    create_raw_fixture(db, empty=True)
+    con, writer = duckdb.connect(str(db)), open_writer("spark")
+    try:
+        publish(con, writer)
+    finally:
+        con.close()
+    as_of = {"chorus_as_of": "2026-10-31 12:00:00"}
+    for command in (["seed"], ["run", "--empty"], ["test", "--select", "test_type:unit"]):
+        outcome = run_dbt(command, vars=as_of, db_path=db, work_dir=tmp_path)
+        assert outcome.success, outcome.failures[:10] or outcome.exception
+    assert outcome.counts.get("pass", 0) >= 20, outcome.counts
 
 
 def test_the_comparison_catches_drift():
