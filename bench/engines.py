@@ -50,19 +50,10 @@ def _chorus(args: list[str], env: dict[str, str]) -> float:
 
 
 def _postgres_database(server, name: str) -> dict[str, str]:
-    import psycopg2
-
     from orchestration.engines import local_postgres
 
     env = server.env()
-    con = psycopg2.connect(
-        host=env["CHORUS_PG_HOST"],
-        port=int(env["CHORUS_PG_PORT"]),
-        user=local_postgres.USER,
-        password=local_postgres.PASSWORD,
-        dbname="postgres",
-    )
-    con.autocommit = True
+    con = local_postgres.admin(server)
     with con.cursor() as cur:
         cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         cur.execute(f"CREATE DATABASE {name}")

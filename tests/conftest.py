@@ -48,20 +48,11 @@ def postgres_db(postgres_server, monkeypatch):
     test (CHORUS_DBT_TARGET=postgres and the CHORUS_PG_* variables); dropped afterwards."""
     import uuid
 
-    import psycopg2
-
     from orchestration.engines import local_postgres
 
     name = f"t_{uuid.uuid4().hex[:12]}"
     env = postgres_server.env()
-    admin = psycopg2.connect(
-        host=env["CHORUS_PG_HOST"],
-        port=int(env["CHORUS_PG_PORT"]),
-        user=local_postgres.USER,
-        password=local_postgres.PASSWORD,
-        dbname="postgres",
-    )
-    admin.autocommit = True
+    admin = local_postgres.admin(postgres_server)
     with admin.cursor() as cur:
         cur.execute(f"CREATE DATABASE {name}")
     for key, value in {**env, "CHORUS_PG_DBNAME": name, "CHORUS_DBT_TARGET": "postgres"}.items():

@@ -202,6 +202,22 @@ def start(data_dir: Path = DEFAULT_DIR, port: int | None = None) -> LocalServer:
     return server
 
 
+def admin(server: LocalServer, host: str | None = None, port: int | None = None):
+    """An autocommit connection to the maintenance database `postgres`, for creating and
+    dropping databases (tests, benchmarks)."""
+    import psycopg2
+
+    con = psycopg2.connect(
+        host=host or server.host,
+        port=port or server.port,
+        user=USER,
+        password=PASSWORD,
+        dbname="postgres",
+    )
+    con.autocommit = True
+    return con
+
+
 def _accepts(server: LocalServer) -> bool:
     with contextlib.suppress(OSError), socket.create_connection((server.host, server.port), 1):
         return True

@@ -8,11 +8,9 @@ DATABASE ... TEMPLATE), so both builds read exactly the same raw rows."""
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from pathlib import Path
 
-import psycopg2
 import pytest
 
 from orchestration.contract import TABLES
@@ -61,22 +59,16 @@ def load_rows(db: Path, folder: Path, table: str, rows: list[dict]) -> None:
     load_directory(folder, db_path=db, tables=[table], target="postgres")
 
 
-def copy_database(source: str, copy: str) -> None:
-    env = {k: os.environ[k] for k in ("CHORUS_PG_HOST", "CHORUS_PG_PORT")}
-    con = psycopg2.connect(
-        host=env["CHORUS_PG_HOST"],
-        port=int(env["CHORUS_PG_PORT"]),
-        user=local_postgres.USER,
-        password=local_postgres.PASSWORD,
-        dbname="postgres",
-    )
-    con.autocommit = True
+def copy_database(server, source: str, copy: str) -> None:
+    con = local_postgres.admin(server)
     with con.cursor() as cur:
         cur.execute(f"CREATE DATABASE {copy} TEMPLATE {source}")
     con.close()
 
 
-def test_incremental_batch_equals_full_build_on_postgres(tmp_path, postgres_db, monkeypatch):
+def test_incremental_batch_equals_full_build_on_postgres(
+    tmp_path, postgres_server, postgres_db, monkeypatch
+):
     from orchestration.sample_data import generate
 
     data, db = tmp_path / "data", tmp_path / "check.duckdb"
@@ -134,7 +126,7 @@ def test_incremental_batch_equals_full_build_on_postgres(tmp_path, postgres_db, 
     )
 
     full = f"{postgres_db}_full"
-    copy_database(postgres_db, full)
+    copy_database(postgres_server, postgres_db, full)
     build(db, tmp_path, as_of)
     assert last_batch() == {"incremental"}
     incremental = {t: sorted(query(f"select {c} from {t}"), key=repr) for t, c in COMPARED.items()}
@@ -148,14 +140,7 @@ def test_incremental_batch_equals_full_build_on_postgres(tmp_path, postgres_db, 
         }
     finally:
         monkeypatch.setenv("CHORUS_PG_DBNAME", postgres_db)
-        con = psycopg2.connect(
-            host=os.environ["CHORUS_PG_HOST"],
-            port=int(os.environ["CHORUS_PG_PORT"]),
-            user=local_postgres.USER,
-            password=local_postgres.PASSWORD,
-            dbname="postgres",
-        )
-        con.autocommit = True
+        con = local_postgres.admin(postgres_server)
         with con.cursor() as cur:
             cur.execute(f"DROP DATABASE IF EXISTS {full} WITH (FORCE)")
         con.close()

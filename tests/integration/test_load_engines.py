@@ -295,14 +295,7 @@ def test_a_database_with_other_text_rules_is_refused(tiny_data, tmp_path, postgr
     from orchestration.warehouse import WarehouseError
 
     env = postgres_server.env()
-    admin = psycopg2.connect(
-        host=env["CHORUS_PG_HOST"],
-        port=int(env["CHORUS_PG_PORT"]),
-        user=local_postgres.USER,
-        password=local_postgres.PASSWORD,
-        dbname="postgres",
-    )
-    admin.autocommit = True
+    admin = local_postgres.admin(postgres_server)
     name = f"t_ascii_{uuid.uuid4().hex[:8]}"
     with admin.cursor() as cur:
         cur.execute(f"CREATE DATABASE {name} TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'")
