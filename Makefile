@@ -30,9 +30,11 @@ help:
 	@echo "make bench-engines  build time per engine at 20k and 200k customers"
 	@echo "make lint        ruff + sqlfluff"
 
+# --inexact: a group installed by another target (spark) stays; removing it under a
+# running Spark session (make test-spark, bench-engines) breaks that session's JVM
 install:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
-	@$(UV) sync --frozen $(GROUPS)
+	@$(UV) sync --frozen --inexact $(GROUPS)
 
 demo: install
 	$(RUN) chorus run --generate --customers $(DEMO_CUSTOMERS) --days $(DEMO_DAYS) --from $(CHORUS_DATA_DIR)
