@@ -15,8 +15,11 @@
 {%- endif %}
 {%- set checks = [] %}
 {%- for seed_name in seeds %}
+    {#- ref() for the lineage; a build that selects only some seeds (`--select +customers`)
+        still runs this test, so a seed not built yet is skipped, not an error -#}
     {%- set relation = ref(seed_name) %}
-    {%- set seed_node = graph.nodes.get('seed.' ~ project_name ~ '.' ~ seed_name) if execute else none %}
+    {%- set relation = load_relation(relation) if execute else relation %}
+    {%- set seed_node = graph.nodes.get('seed.' ~ project_name ~ '.' ~ seed_name) if execute and relation is not none else none %}
     {%- set column_types = (seed_node.config.column_types if seed_node else {}) or {} %}
     {%- for column_name, column_type in column_types.items()
         if (column_type | lower) in ['varchar', 'text', 'string'] %}
