@@ -289,7 +289,9 @@ def plant_in_spark(table: str, column: str, value: str, key: str) -> None:
     session.sql(f"REFRESH TABLE raw.{table}")
 
 
-@pytest.mark.spark
+# about 90 s (every expectation is a Spark job): make test-spark-full; CI keeps the
+# shorter test below, which runs the suites on Spark too
+@pytest.mark.spark_full
 def test_spark_report_equals_duckdbs(spark_target, spoiled_data, tmp_path):
     db = tmp_path / "chorus.duckdb"
     _load(spoiled_data, db, "spark")
