@@ -258,7 +258,25 @@ def _table_columns(rows: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
     return columns
 
 
-class _DuckDBRaw(_Raw):
+class _SqlRaw(_Raw):
+    """A GX SQL data source (DuckDB's dialect, PostgreSQL) beside a catalog connection
+    `con`: one table asset per raw table (the schema comes from the connection), and
+    closing disposes both of the data source's SQLAlchemy engines."""
+
+    datasource: Any
+    con: Any
+
+    def batch(self, name: str, table: str) -> tuple[Any, dict[str, Any] | None]:
+        asset = self.datasource.add_table_asset(name=name, table_name=table)
+        return asset.add_batch_definition_whole_table("whole_table"), None
+
+    def close(self) -> None:
+        for engine in (self.datasource.get_execution_engine().engine, self.datasource.get_engine()):
+            engine.dispose()
+        self.con.close()
+
+
+class _DuckDBRaw(_SqlRaw):
     """The DuckDB file, through the `duckdb+chorus` SQLAlchemy dialect (duckdb_dialect)."""
 
     engine = "duckdb"
@@ -291,18 +309,8 @@ class _DuckDBRaw(_Raw):
             self.con.close()
             raise
 
-    def batch(self, name: str, table: str) -> tuple[Any, dict[str, Any] | None]:
-        # the schema comes from the connection (`?schema=raw`), see duckdb_dialect
-        asset = self.datasource.add_table_asset(name=name, table_name=table)
-        return asset.add_batch_definition_whole_table("whole_table"), None
 
-    def close(self) -> None:
-        for engine in (self.datasource.get_execution_engine().engine, self.datasource.get_engine()):
-            engine.dispose()
-        self.con.close()
-
-
-class _PostgresRaw(_Raw):
+class _PostgresRaw(_SqlRaw):
     """Schema raw on the PostgreSQL target, through GX's PostgreSQL data source. The
     schema is given the way GX 1.x asks for it, in the connection (search_path), and the
     connections are read-only and in UTC like every other Chorus connection."""
@@ -352,15 +360,6 @@ class _PostgresRaw(_Raw):
         with self.con.cursor() as cur:
             cur.execute(_REJECTED_SQL)
             return cur.fetchall()
-
-    def batch(self, name: str, table: str) -> tuple[Any, dict[str, Any] | None]:
-        asset = self.datasource.add_table_asset(name=name, table_name=table)
-        return asset.add_batch_definition_whole_table("whole_table"), None
-
-    def close(self) -> None:
-        for engine in (self.datasource.get_execution_engine().engine, self.datasource.get_engine()):
-            engine.dispose()
-        self.con.close()
 
 
 class _SparkRaw(_Raw):
