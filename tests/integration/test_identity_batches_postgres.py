@@ -15,24 +15,15 @@ import pytest
 
 from orchestration.contract import TABLES
 from orchestration.dbt import run_dbt
-from orchestration.engines import local_postgres, postgres
+from orchestration.engines import local_postgres
 from orchestration.loader import load_directory
 from tests.fixtures.contract_rows import write_csv
+from tests.fixtures.postgres_rows import pg_rows as query
 from tests.integration.test_identity_batches import COMPARED, IDENTITY
 
 pytestmark = pytest.mark.slow
 
 SIZE = {"customers": 1_200, "days": 45, "seed": 5}
-
-
-def query(sql: str) -> list[tuple]:
-    con = postgres.connect()
-    try:
-        with con.cursor() as cur:
-            cur.execute(sql)
-            return cur.fetchall()
-    finally:
-        con.close()
 
 
 def build(db: Path, work: Path, as_of, *args: str) -> None:

@@ -15,16 +15,7 @@ import pytest
 from orchestration.engines import postgres
 from orchestration.loader import load_directory
 from orchestration.loader.publish import postgres_type
-
-
-def _pg_rows(sql: str) -> list[tuple]:
-    con = postgres.connect()
-    try:
-        with con.cursor() as cur:
-            cur.execute(sql)
-            return cur.fetchall()
-    finally:
-        con.close()
+from tests.fixtures.postgres_rows import pg_rows
 
 
 def _duck_rows(db: Path, sql: str) -> list[tuple]:
@@ -79,12 +70,12 @@ def test_postgres_raw_equals_duckdb_and_reload_copies_nothing(tiny_data, tmp_pat
         # the same rows, value for value (arrays and timestamps included), in the same types
         order = ", ".join(str(i + 1) for i in range(len(columns)))
         ours = _duck_rows(db, f"select * from raw.{table} order by {order}")
-        theirs = _pg_rows(f'select * from raw."{table}" order by {order}')
+        theirs = pg_rows(f'select * from raw."{table}" order by {order}')
         assert [tuple(r) for r in theirs] == [
             tuple(list(v) if isinstance(v, list) else v for v in r) for r in ours
         ], table
         pg_types = dict(
-            _pg_rows(
+            pg_rows(
                 "select column_name, udt_name from information_schema.columns "
                 f"where table_schema = 'raw' and table_name = '{table}'"
             )
@@ -100,8 +91,8 @@ def test_postgres_raw_equals_duckdb_and_reload_copies_nothing(tiny_data, tmp_pat
     # table is as it was
     assert again.published.copied == {}
     assert set(again.published.appended) == {"load_log"}
-    assert _pg_rows("select count(distinct load_id) from raw.load_log") == [(2,)]
-    assert _pg_rows("select count(*) from raw.load_log") == _duck_rows(
+    assert pg_rows("select count(distinct load_id) from raw.load_log") == [(2,)]
+    assert pg_rows("select count(*) from raw.load_log") == _duck_rows(
         db, "select count(*) from raw.load_log"
     )
 
@@ -129,15 +120,15 @@ def _new_events(folder: Path) -> Path:
 def test_postgres_new_events_are_appended_not_recopied(tiny_data, tmp_path, postgres_db):
     db = tmp_path / "check.duckdb"
     load_directory(tiny_data, db_path=db, target="postgres")
-    ((ctid_before,),) = _pg_rows("select min(ctid::text) from raw.web_events")
+    ((ctid_before,),) = pg_rows("select min(ctid::text) from raw.web_events")
     summary = load_directory(
         _new_events(tmp_path / "new"), db_path=db, tables=["web_events"], target="postgres"
     )
     assert summary.published.appended["web_events"] == 3
     assert "web_events" not in summary.published.copied
     # the old rows were not rewritten (a TRUNCATE and COPY would move them)
-    assert _pg_rows("select min(ctid::text) from raw.web_events") == [(ctid_before,)]
-    assert sorted(_pg_rows("select event_id from raw.web_events")) == sorted(
+    assert pg_rows("select min(ctid::text) from raw.web_events") == [(ctid_before,)]
+    assert sorted(pg_rows("select event_id from raw.web_events")) == sorted(
         _duck_rows(db, "select event_id from raw.web_events")
     )
 
@@ -162,7 +153,7 @@ def test_postgres_update_moves_fingerprint_and_failed_copy_leaves_table(
 ):
     db = tmp_path / "check.duckdb"
     load_directory(tiny_data, db_path=db, target="postgres")
-    before = _pg_rows("select product_id, price from raw.products order by 1")
+    before = pg_rows("select product_id, price from raw.products order by 1")
 
     # a copy that PostgreSQL refuses (a constraint the new rows break) must leave the
     # table exactly as it was: TRUNCATE and COPY share one transaction
@@ -177,7 +168,7 @@ def test_postgres_update_moves_fingerprint_and_failed_copy_leaves_table(
     changed = _changed_copy(tiny_data, tmp_path / "changed")
     with pytest.raises(psycopg2.errors.CheckViolation):
         load_directory(changed, db_path=db, target="postgres")
-    assert _pg_rows("select product_id, price from raw.products order by 1") == before
+    assert pg_rows("select product_id, price from raw.products order by 1") == before
 
     # DuckDB kept the update (its load committed); the next load, with nothing new,
     # still brings PostgreSQL up to date: the fingerprints differ
@@ -187,7 +178,7 @@ def test_postgres_update_moves_fingerprint_and_failed_copy_leaves_table(
     con.close()
     healed = load_directory(changed, db_path=db, target="postgres")
     assert "products" in healed.published.copied
-    after = dict(_pg_rows("select product_id, price from raw.products"))
+    after = dict(pg_rows("select product_id, price from raw.products"))
     ours = dict(_duck_rows(db, "select product_id, price from raw.products"))
     assert after == ours and after != dict(before)
 
@@ -201,7 +192,7 @@ def test_postgres_new_database_catches_up_without_new_data(tiny_data, tmp_path, 
     summary = load_directory(tiny_data, db_path=db, target="postgres")
     assert summary.total.inserted == 0  # nothing new for DuckDB ...
     orders = _duck_rows(db, "select count(*) from raw.orders")
-    assert _pg_rows("select count(*) from raw.orders") == orders  # ... all of it for PG
+    assert pg_rows("select count(*) from raw.orders") == orders  # ... all of it for PG
 
 
 def test_unreachable_postgres_stops_the_load_before_anything_is_written(
