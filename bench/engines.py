@@ -8,9 +8,10 @@ is the real `chorus` command in its own process:
 
 - load: `chorus load --target T` (checked in DuckDB, then copied to the target);
 - build: `chorus build --target T --select "resource_type:seed resource_type:model
-  resource_type:test"`: what a refresh builds and checks (seeds, every model, every data
-  test). dbt's unit tests are left out: they test SQL on fixtures, not data, take the same
-  time at any size, and on Spark alone take minutes (DECISIONS.md, "Spark in CI").
+  resource_type:test" --exclude resource_type:unit_test`: what a refresh builds and
+  checks (seeds, every model, every data test). dbt's unit tests are left out: they
+  test SQL on fixtures, not data, take the same time at any size, and on Spark alone
+  take minutes (DECISIONS.md, "Spark in CI").
 
 Results go to bench/results/engines-latest.json and a markdown table on stdout (copied
 to BENCHMARKS.md).
@@ -29,7 +30,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-REFRESH = "resource_type:seed resource_type:model resource_type:test"
+# dbt selects a model's unit tests with the model, so they are excluded by name
+REFRESH = ["--select", "resource_type:seed resource_type:model resource_type:test"]
+REFRESH += ["--exclude", "resource_type:unit_test"]
 
 
 def _chorus(args: list[str], env: dict[str, str]) -> float:
@@ -59,6 +62,27 @@ def _postgres_database(server, name: str) -> dict[str, str]:
         cur.execute(f"CREATE DATABASE {name}")
     con.close()
     return {**env, "CHORUS_PG_DBNAME": name}
+
+
+def _dbt_times(work: Path) -> dict:
+    """dbt's own view of the build just run: its elapsed time, the summed node times
+    per resource type and the slowest nodes (kept beside the engine's folder)."""
+    source = ROOT / "dbt_project" / "target" / "run_results.json"
+    kept = work / "run_results.json"
+    shutil.copyfile(source, kept)
+    results = json.loads(kept.read_text())
+    per_type: dict[str, float] = {}
+    nodes = []
+    for r in results["results"]:
+        kind = r["unique_id"].split(".")[0]
+        per_type[kind] = per_type.get(kind, 0.0) + r["execution_time"]
+        nodes.append((r["execution_time"], r["unique_id"]))
+    nodes.sort(reverse=True)
+    return {
+        "dbt_elapsed_s": round(results["elapsed_time"], 1),
+        "node_s_by_type": {k: round(v, 1) for k, v in sorted(per_type.items())},
+        "slowest_nodes": [{"node": n, "s": round(t, 1)} for t, n in nodes[:5]],
+    }
 
 
 def main() -> None:
@@ -96,8 +120,14 @@ def main() -> None:
                 if engine == "postgres":
                     env.update(_postgres_database(server, f"bench_{size}"))
                 load = _chorus(["load", "--from", str(data)], env)
-                build = _chorus(["build", "--select", REFRESH], env)
-                row = {"customers": size, "engine": engine, "load_s": load, "build_s": build}
+                build = _chorus(["build", *REFRESH], env)
+                row = {
+                    "customers": size,
+                    "engine": engine,
+                    "load_s": load,
+                    "build_s": build,
+                    **_dbt_times(work),
+                }
                 results.append(row)
                 print(json.dumps(row), flush=True)
     finally:

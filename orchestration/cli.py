@@ -194,6 +194,7 @@ def do_build(
     full_refresh: bool,
     db: Path | None,
     extra_vars: dict | None = None,
+    exclude: str | None = None,
 ):
     from orchestration.dagster_events import record_build
     from orchestration.dbt import dbt_vars, run_dbt
@@ -203,6 +204,8 @@ def do_build(
     command = ["build"]
     if select:
         command += ["--select", select]
+    if exclude:
+        command += ["--exclude", exclude]
     if full_refresh:
         command.append("--full-refresh")
     done = {"n": 0}
@@ -406,6 +409,9 @@ def load(
 def build(
     as_of: AsOf = None,
     select: Annotated[str | None, typer.Option(help="dbt selection, e.g. staging+.")] = None,
+    exclude: Annotated[
+        str | None, typer.Option(help="dbt nodes to leave out, e.g. resource_type:unit_test.")
+    ] = None,
     full_refresh: Annotated[bool, typer.Option(help="Rebuild incremental models.")] = False,
     vars_: Vars = None,
     db: DbPath = None,
@@ -414,10 +420,13 @@ def build(
     """Build the dbt project.
 
     dbt build: seeds, models and their tests (unit and data), as of --as-of."""
-    outcome = do_build(parse_as_of(as_of), select, full_refresh, db, parse_vars(vars_))
+    outcome = do_build(
+        parse_as_of(as_of), select, full_refresh, db, parse_vars(vars_), exclude=exclude
+    )
     if not outcome.counts:
         raise fail(
-            f"nothing matched the selection {select!r}",
+            f"nothing matched the selection {select!r}"
+            + (f" without {exclude!r}" if exclude else ""),
             "check the node names: `uv run dbt ls --project-dir dbt_project "
             "--profiles-dir dbt_project`",
             2,

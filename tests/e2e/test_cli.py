@@ -107,3 +107,13 @@ def test_build_with_an_empty_selection_is_an_error(tiny_data, env):
     result = runner.invoke(app, ["build", "--select", "no_such_model"])
     assert result.exit_code == 2
     assert "nothing matched" in result.output
+
+
+def test_build_exclude_leaves_nodes_out(tiny_data, env):
+    assert runner.invoke(app, ["load", "--from", str(tiny_data)]).exit_code == 0
+    args = ["build", "--select", "identity_rules", "--exclude", "identity_rules"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert "nothing matched the selection 'identity_rules' without 'identity_rules'" in (
+        " ".join(result.output.split())
+    )
