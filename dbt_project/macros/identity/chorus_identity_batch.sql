@@ -363,8 +363,8 @@
     session method's file_format) has no row DELETE, and its incremental strategies are
     append and insert_overwrite, which replaces whole partitions, while a region is
     scattered node ids. DELETE needs a Delta or Iceberg table (a cluster's file_format),
-    so Spark batches are always full (docs/engine-differences-dbt.md). Another engine
-    is full until it is checked.
+    so Spark batches are always full (docs/DECISIONS.md, "Where the SQL differs").
+    Another engine is full until it is checked.
 -#}
 {% macro chorus_identity_supports_incremental() -%}
     {{ return(adapter.dispatch('chorus_identity_supports_incremental', 'chorus')()) }}

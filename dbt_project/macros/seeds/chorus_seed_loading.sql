@@ -1,5 +1,5 @@
 {#-
-    How seeds are loaded, the same on every engine (docs/engine-differences-dbt.md).
+    How seeds are loaded, the same on every engine (docs/DECISIONS.md, "Where the SQL differs").
 
     Every engine reads a seed's CSV through dbt's agate reader, which turns an empty
     field and the text `null` (any case, surrounding spaces ignored) into NULL; every
