@@ -2,7 +2,7 @@
 -- when a loader writes Python's None into the SQL (dbt-spark's session loader did: an
 -- empty trunk prefix became the prefix 'None', empty campaign fields 'None'), and no
 -- seed means the word. One row per (seed, column) that holds it, with the count.
-{%- set seeds = ['campaigns', 'country_calling_codes', 'identity_blocklist', 'identity_rules', 'journey_steps'] %}
+{%- set seeds = ['campaigns', 'channel_policy', 'country_calling_codes', 'identity_blocklist', 'identity_rules', 'journey_steps', 'suppression_rules'] %}
 {%- if execute %}
     {#- a seed added to the project but not to the list above fails here, not silently -#}
     {%- for node in graph.nodes.values()

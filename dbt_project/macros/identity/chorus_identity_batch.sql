@@ -98,8 +98,9 @@
 
 
 {#-
-    dbt's own should_full_refresh (config full_refresh, else --full-refresh), and for a
-    batched identity model also the batch's mode: a full batch rebuilds every batched
+    dbt's own should_full_refresh (config full_refresh, else --full-refresh); for a model
+    built as of a time (chorus_as_of_incremental), also an as_of earlier than its last
+    build (chorus_as_of_went_back); for a batched identity model also the batch's mode: a full batch rebuilds every batched
     model. Building a batched model twice in one batch would apply its evidence twice,
     so it fails instead: build int_identity_batches first (select tag:identity).
 -#}
@@ -107,6 +108,10 @@
     {%- set config_full_refresh = config.get('full_refresh') -%}
     {%- if config_full_refresh is none -%}
         {%- set config_full_refresh = flags.FULL_REFRESH -%}
+    {%- endif -%}
+    {%- if not config_full_refresh and chorus_is_building()
+        and config.get('chorus_as_of_incremental', false) -%}
+        {{ return(chorus_as_of_went_back()) }}
     {%- endif -%}
     {%- if config_full_refresh or not chorus_identity_is_batched() or not chorus_is_building() -%}
         {{ return(config_full_refresh) }}

@@ -1,0 +1,55 @@
+{#-
+    Incremental models outside identity (engagement): dbt's delete+insert strategy,
+    where the engine can delete rows of a table dbt made.
+-#}
+
+{#-
+    Can this engine delete rows from the tables dbt makes? DuckDB and PostgreSQL can.
+    Spark cannot on the parquet tables a session makes (no row DELETE; its strategies
+    are append and insert_overwrite of whole partitions), only on Delta or Iceberg
+    tables (docs/DECISIONS.md, "Where the SQL differs"). Another engine answers no until
+    it is checked.
+-#}
+{% macro chorus_supports_row_delete() -%}
+    {{ return(adapter.dispatch('chorus_supports_row_delete', 'chorus')()) }}
+{%- endmacro %}
+
+{% macro default__chorus_supports_row_delete() -%}
+    {{ return(false) }}
+{%- endmacro %}
+
+{% macro duckdb__chorus_supports_row_delete() -%}
+    {{ return(true) }}
+{%- endmacro %}
+
+{% macro postgres__chorus_supports_row_delete() -%}
+    {{ return(true) }}
+{%- endmacro %}
+
+
+{#- `materialized=` of a delete+insert model: incremental where rows can be deleted,
+    a table rebuilt whole on every build elsewhere (Spark). -#}
+{% macro chorus_incremental_materialization() -%}
+    {{ return('incremental' if chorus_supports_row_delete() else 'table') }}
+{%- endmacro %}
+
+
+{#-
+    For should_full_refresh: has as_of moved back since this model was last built? A
+    model with config chorus_as_of_incremental=true keeps the as_of it was built at in a
+    column built_as_of and reads only what changed since; an earlier as_of would have to
+    forget events, which delete+insert cannot, so the model is rebuilt whole instead.
+-#}
+{% macro chorus_as_of_went_back() -%}
+    {%- if not (config.get('chorus_as_of_incremental', false) and execute) -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set existing = adapter.get_relation(this.database, this.schema, this.identifier) -%}
+    {%- if existing is none -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set went_back = run_query(
+        "select count(*) from " ~ existing ~ " where built_as_of > " ~ chorus_as_of()
+    ).columns[0].values()[0] -%}
+    {{ return((went_back | int) > 0) }}
+{%- endmacro %}
