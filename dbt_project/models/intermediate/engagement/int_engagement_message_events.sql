@@ -3,7 +3,8 @@
 -- identifier the message went to, and what happened as one outcome word. Events with
 -- no message (an SMS opt-in by keyword, a reply to no text) are consent signals, not
 -- contacts, and stay out. Chat prompts are messages too: the conversation is the
--- message, shown to a visitor's account when logged in, else to their cookie.
+-- message, shown to a visitor's account when logged in, else to their cookie; it is
+-- delivered when shown.
 -- Outcome words: sent, delivered, opened, clicked, replied, bounced (email bounce, SMS
 -- failed), complained, unsubscribed (email unsubscribe, SMS STOP), dismissed (push).
 
@@ -91,6 +92,23 @@ chat as (
 
 ),
 
+chat_shown as (
+
+    -- a prompt is shown on the page it was sent to: its send is its delivery
+    select
+        channel,
+        message_id,
+        campaign_id,
+        identifier_type,
+        identifier_value,
+        'delivered' as outcome,
+        occurred_at,
+        _loaded_at
+    from chat
+    where outcome = 'sent'
+
+),
+
 final as (
 
     select * from email
@@ -100,6 +118,8 @@ final as (
     select * from push
     union all
     select * from chat
+    union all
+    select * from chat_shown
 
 )
 

@@ -1,9 +1,13 @@
 -- One row per resolved customer as of `as_of`: contact points, profile, activity, orders,
--- revenue and lifecycle stage. Anonymous profiles (cookies and devices that never met an
--- email, phone or account) are customers too; is_known tells them apart, and their
+-- revenue and lifecycle stage; marts.customers adds consent and engagement to it (the
+-- engagement models read the lifecycle stage and time zone from here). Anonymous
+-- profiles (cookies and devices that never met an email, phone or account) are
+-- customers too; is_known tells them apart, and their
 -- lifecycle stage is anonymous or anonymous_expired, never one of the stages of known
 -- customers. The rules are documented in _customers__models.yml and docs/DECISIONS.md
 -- ("Customers an analyst can count").
+{{ config(materialized='table') }}
+
 with
 
 identifiers as (

@@ -1,0 +1,132 @@
+-- One row per (segment, channel, metric): the beta prior that smooths a customer's
+-- rate, fitted by the method of moments. A segment is a lifecycle stage; segment
+-- '(all)' is the whole population, the prior of a stage with fewer than var
+-- chorus_engagement_prior_min_customers customers with history.
+-- Fit, over the customers with at least one delivered message: the mean m = total
+-- successes / total trials; the spread between customers v = the trial-weighted
+-- variance of their rates less the binomial noise those trials alone would give,
+-- m (1 - m) * customers / trials; the prior strength (alpha + beta, in messages)
+-- k = m (1 - m) / v - 1, kept within var chorus_engagement_prior_strength_min and _max
+-- (the maximum also when v <= 0: the customers differ no more than chance);
+-- alpha = m k, beta = (1 - m) k. A metric no customer ever succeeded at on a channel
+-- (SMS has no opens) has no prior, and its rates stay null.
+
+{% set double = chorus_type_double() %}
+
+with
+
+counts as (
+
+    select
+        counts.*,
+        profiles.lifecycle_stage
+    from {{ ref('int_engagement_counts') }} as counts
+    inner join {{ ref('int_customer_profiles') }} as profiles
+        on counts.customer_id = profiles.customer_id
+
+),
+
+by_customer as (
+
+    select lifecycle_stage as segment, channel, metric, trials, successes from counts
+    union all
+    select '(all)' as segment, channel, metric, trials, successes from counts
+
+),
+
+means as (
+
+    select
+        segment,
+        channel,
+        metric,
+        count(*) as customers,
+        sum(trials) as trials,
+        sum(successes) as successes,
+        cast(sum(successes) as {{ double }}) / sum(trials) as mean_rate
+    from by_customer
+    group by segment, channel, metric
+
+),
+
+spread as (
+
+    select
+        by_customer.segment,
+        by_customer.channel,
+        by_customer.metric,
+        sum(
+            by_customer.trials
+            * (cast(by_customer.successes as {{ double }}) / by_customer.trials - means.mean_rate)
+            * (cast(by_customer.successes as {{ double }}) / by_customer.trials - means.mean_rate)
+        ) / sum(by_customer.trials) as weighted_variance
+    from by_customer
+    inner join means
+        on
+            by_customer.segment = means.segment
+            and by_customer.channel = means.channel
+            and by_customer.metric = means.metric
+    group by by_customer.segment, by_customer.channel, by_customer.metric
+
+),
+
+fitted as (
+
+    select
+        means.segment,
+        means.channel,
+        means.metric,
+        means.customers,
+        means.trials,
+        means.successes,
+        means.mean_rate,
+        spread.weighted_variance
+        - means.mean_rate * (1 - means.mean_rate) * means.customers / means.trials
+            as between_variance
+    from means
+    inner join spread
+        on
+            means.segment = spread.segment
+            and means.channel = spread.channel
+            and means.metric = spread.metric
+    where means.successes > 0
+
+),
+
+strength as (
+
+    select
+        *,
+        case
+            when between_variance <= 0 then {{ var('chorus_engagement_prior_strength_max') }}
+            else least(
+                greatest(
+                    mean_rate * (1 - mean_rate) / between_variance - 1,
+                    {{ var('chorus_engagement_prior_strength_min') }}
+                ),
+                {{ var('chorus_engagement_prior_strength_max') }}
+            )
+        end as prior_strength
+    from fitted
+
+),
+
+final as (
+
+    select
+        segment,
+        channel,
+        metric,
+        customers,
+        cast(trials as bigint) as trials,
+        cast(successes as bigint) as successes,
+        mean_rate,
+        between_variance,
+        cast(prior_strength as {{ double }}) as prior_strength,
+        cast(mean_rate * prior_strength as {{ double }}) as alpha,
+        cast((1 - mean_rate) * prior_strength as {{ double }}) as beta
+    from strength
+
+)
+
+select * from final
