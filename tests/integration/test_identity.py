@@ -160,7 +160,7 @@ def _model_yaml(folder: str, model: str) -> dict:
 
 def test_descriptions_are_table_and_column_comments(warehouse):
     """persist_docs: a SQL client shows the YAML descriptions of tables and columns."""
-    customers = _model_yaml("identity", "customers")
+    customers = _model_yaml("customers", "customers")
     ((table_comment,),) = rows(
         warehouse,
         "select comment from duckdb_tables()"

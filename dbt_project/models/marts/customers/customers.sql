@@ -1,0 +1,107 @@
+-- One row per resolved customer as of `as_of`: the profile (int_customer_profiles:
+-- contact points, activity, orders, revenue, lifecycle stage) with, per channel, the
+-- marketing consent (customer_consent), the smoothed engagement rate and the peak local
+-- hour (customer_engagement), and the preferred channel: the highest engagement rate
+-- among the channels the customer consents to and can be reached on (the earlier
+-- channel of the list below on a tie); null when there is none.
+
+{% set consent_channels = ['email', 'sms', 'push', 'chat', 'ads'] %}
+{% set contact_channels = ['email', 'sms', 'push', 'chat'] %}
+
+with
+
+profiles as (
+
+    select * from {{ ref('int_customer_profiles') }}
+
+),
+
+consent as (
+
+    select
+        customer_id,
+        {% for channel in consent_channels -%}
+            max(case when channel = '{{ channel }}' then is_consented end)
+                as is_{{ channel }}_consented,
+            max(case when channel = '{{ channel }}' then is_reachable end)
+                as is_{{ channel }}_reachable{{ "," if not loop.last }}
+        {% endfor %}
+    from {{ ref('customer_consent') }}
+    where purpose = 'marketing'
+    group by customer_id
+
+),
+
+engagement as (
+
+    select * from {{ ref('customer_engagement') }}
+
+),
+
+rates as (
+
+    select
+        customer_id,
+        {% for channel in contact_channels -%}
+            max(case when channel = '{{ channel }}' then engagement_rate end)
+                as {{ channel }}_engagement_rate,
+            max(case when channel = '{{ channel }}' then peak_hour_local end)
+                as {{ channel }}_peak_hour_local{{ "," if not loop.last }}
+        {% endfor %}
+    from engagement
+    group by customer_id
+
+),
+
+preferred as (
+
+    select
+        engagement.customer_id,
+        engagement.channel,
+        row_number() over (
+            partition by engagement.customer_id
+            order by
+                engagement.engagement_rate desc,
+                case engagement.channel
+                    {% for channel in contact_channels -%}
+                        when '{{ channel }}' then {{ loop.index }}
+                    {% endfor %}
+                end
+        ) as channel_rank
+    from engagement
+    inner join {{ ref('customer_consent') }} as consent
+        on
+            engagement.customer_id = consent.customer_id
+            and engagement.channel = consent.channel
+            and consent.purpose = 'marketing'
+    where
+        consent.is_consented
+        and consent.is_reachable
+        and engagement.engagement_rate is not null
+
+),
+
+final as (
+
+    select
+        profiles.*,
+        {% for channel in consent_channels -%}
+            coalesce(consent.is_{{ channel }}_consented, false) as is_{{ channel }}_consented,
+            coalesce(consent.is_{{ channel }}_reachable, false) as is_{{ channel }}_reachable,
+        {% endfor %}
+        {% for channel in contact_channels -%}
+            rates.{{ channel }}_engagement_rate,
+            rates.{{ channel }}_peak_hour_local,
+        {% endfor %}
+        preferred.channel as preferred_channel
+    from profiles
+    left join consent
+        on profiles.customer_id = consent.customer_id
+    left join rates
+        on profiles.customer_id = rates.customer_id
+    left join preferred
+        on profiles.customer_id = preferred.customer_id and preferred.channel_rank = 1
+
+)
+
+select * from final
