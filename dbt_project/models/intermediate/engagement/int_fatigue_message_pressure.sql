@@ -1,0 +1,67 @@
+-- One row per marketing message delivered to a customer on a contact channel: the
+-- contact pressure it met, i.e. the customer's marketing contacts on every channel
+-- combined sent in the 7 days before it (the message itself and any sent in the same
+-- second excluded), whether it was engaged with (the channel's engagement_event), and
+-- the customer's engagement tier. The input of fatigue_curve.
+
+with
+
+policy as (
+
+    select * from {{ ref('channel_policy') }} where is_contact
+
+),
+
+marketing as (
+
+    select
+        contacts.contact_id,
+        contacts.customer_id,
+        contacts.channel,
+        contacts.sent_at,
+        contacts.delivered_at,
+        case
+            when policy.engagement_event = 'opened'
+                then contacts.opened_at is not null or contacts.clicked_at is not null
+            when policy.engagement_event = 'clicked' then contacts.clicked_at is not null
+            else contacts.replied_at is not null
+        end as is_engaged,
+        {{ chorus_epoch_seconds('contacts.sent_at') }} as sent_epoch
+    from {{ ref('contacts') }} as contacts
+    inner join policy
+        on contacts.channel = policy.channel
+    where contacts.customer_id is not null and contacts.purpose = 'marketing'
+
+),
+
+pressured as (
+
+    select
+        *,
+        count(*) over (
+            partition by customer_id
+            order by sent_epoch
+            range between 604800 preceding and 1 preceding
+        ) as contacts_7d
+    from marketing
+
+),
+
+final as (
+
+    select
+        pressured.contact_id,
+        pressured.customer_id,
+        pressured.channel,
+        pressured.sent_at,
+        cast(pressured.contacts_7d as bigint) as contacts_7d,
+        pressured.is_engaged,
+        tiers.engagement_tier
+    from pressured
+    inner join {{ ref('int_fatigue_tiers') }} as tiers
+        on pressured.customer_id = tiers.customer_id
+    where pressured.delivered_at is not null
+
+)
+
+select * from final

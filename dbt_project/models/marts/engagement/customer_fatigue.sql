@@ -1,0 +1,287 @@
+-- One row per customer: how tired of messages they are (fatigue_score, 0..1), how many
+-- marketing messages a week they should get (weekly_cap) and how many are left this
+-- week (remaining_budget), with every input beside them.
+-- fatigue_score = min(1, the weighted sum of five signals, each 0..1; weights are the
+-- vars chorus_fatigue_weight_*):
+--   pressure   contacts in the trailing 28 days on all channels, over 4 weeks at the
+--              tier's cap (1 at or above it);
+--   decline    how far the engagement rate of the last 28 days fell below the
+--              customer's own before it (1 - recent / baseline, 0 if it rose), when both
+--              periods have var chorus_fatigue_trend_min_messages messages;
+--   unsubscribe_page  a visit to the unsubscribe page in the last 28 days;
+--   complaint  a complaint (spam report, ticket, chat) in the last 90 days;
+--   slowdown   how much slower they respond than before (recent / baseline hours from
+--              delivery to engagement, less 1, at most 1), with an engagement in both.
+-- weekly_cap = the engagement tier's cap (fatigue_curve), times
+--   1 - fatigue_score * var chorus_fatigue_cap_reduction, times the share of the
+--   customer's marketing contacts of the last 90 days on channels they still consent
+--   to and can be reached on (an opt-out or a hard bounce takes that channel's volume
+--   away rather than moving it to the others), rounded down, at least var
+--   chorus_fatigue_min_weekly_cap while any channel is left, 0 when none is.
+-- A customer without history is in the medium tier, with the whole share.
+
+{% set double = chorus_type_double() %}
+{% set as_of = chorus_as_of() %}
+
+with
+
+customer_list as (
+
+    select customer_id from {{ ref('int_customer_profiles') }}
+
+),
+
+policy as (
+
+    select * from {{ ref('channel_policy') }} where is_contact
+
+),
+
+marketing as (
+
+    select
+        contacts.customer_id,
+        contacts.channel,
+        contacts.sent_at,
+        contacts.delivered_at,
+        case
+            when policy.engagement_event = 'opened'
+                then coalesce(contacts.opened_at, contacts.clicked_at)
+            when policy.engagement_event = 'clicked' then contacts.clicked_at
+            else contacts.replied_at
+        end as engaged_at
+    from {{ ref('contacts') }} as contacts
+    inner join policy
+        on contacts.channel = policy.channel
+    where contacts.customer_id is not null and contacts.purpose = 'marketing'
+
+),
+
+windows as (
+
+    select
+        customer_id,
+        cast(sum(case
+            when sent_at > {{ dbt.dateadd('day', -7, as_of) }} then 1 else 0
+        end) as bigint) as contacts_last_7d,
+        cast(sum(case
+            when sent_at > {{ dbt.dateadd('day', -28, as_of) }} then 1 else 0
+        end) as bigint) as contacts_last_28d,
+        cast(sum(case
+            when sent_at > {{ dbt.dateadd('day', -28, as_of) }} and delivered_at is not null
+                then 1 else 0
+        end) as bigint) as recent_delivered,
+        cast(sum(case
+            when sent_at > {{ dbt.dateadd('day', -28, as_of) }} and engaged_at is not null
+                then 1 else 0
+        end) as bigint) as recent_engaged,
+        cast(sum(case
+            when sent_at <= {{ dbt.dateadd('day', -28, as_of) }} and delivered_at is not null
+                then 1 else 0
+        end) as bigint) as baseline_delivered,
+        cast(sum(case
+            when sent_at <= {{ dbt.dateadd('day', -28, as_of) }} and engaged_at is not null
+                then 1 else 0
+        end) as bigint) as baseline_engaged,
+        avg(case
+            when sent_at > {{ dbt.dateadd('day', -28, as_of) }} and engaged_at is not null
+                then cast(
+                    {{ chorus_epoch_seconds('engaged_at') }} - {{ chorus_epoch_seconds('delivered_at') }}
+                    as {{ double }}
+                ) / 3600
+        end) as recent_response_hours,
+        avg(case
+            when sent_at <= {{ dbt.dateadd('day', -28, as_of) }} and engaged_at is not null
+                then cast(
+                    {{ chorus_epoch_seconds('engaged_at') }} - {{ chorus_epoch_seconds('delivered_at') }}
+                    as {{ double }}
+                ) / 3600
+        end) as baseline_response_hours
+    from marketing
+    group by customer_id
+
+),
+
+channel_share as (
+
+    select
+        marketing.customer_id,
+        cast(
+            sum(case when consent.is_consented and consent.is_reachable then 1 else 0 end)
+            as {{ double }}
+        ) / count(*) as open_channel_share
+    from marketing
+    inner join {{ ref('customer_consent') }} as consent
+        on
+            marketing.customer_id = consent.customer_id
+            and marketing.channel = consent.channel
+            and consent.purpose = 'marketing'
+    where marketing.sent_at > {{ dbt.dateadd('day', -90, as_of) }}
+    group by marketing.customer_id
+
+),
+
+open_channels as (
+
+    select
+        customer_id,
+        cast(count(*) as bigint) as open_channels
+    from {{ ref('customer_consent') }}
+    where
+        purpose = 'marketing'
+        and is_consented
+        and is_reachable
+        and channel in (select channel from policy)
+    group by customer_id
+
+),
+
+triggers as (
+
+    select
+        customer_id,
+        max(case
+            when trigger_event = 'unsubscribe_page_view'
+                and occurred_at > {{ dbt.dateadd('day', -28, as_of) }} then 1 else 0
+        end) as visited_unsubscribe_page,
+        max(case
+            when trigger_event = 'complaint'
+                and occurred_at > {{ dbt.dateadd('day', -90, as_of) }} then 1 else 0
+        end) as complained
+    from {{ ref('int_engagement_triggers') }}
+    where trigger_event in ('unsubscribe_page_view', 'complaint')
+    group by customer_id
+
+),
+
+tier_caps as (
+
+    select distinct engagement_tier, tier_weekly_cap from {{ ref('fatigue_curve') }}
+
+),
+
+signals as (
+
+    select
+        customer_list.customer_id,
+        coalesce(tiers.engagement_tier, 'medium') as engagement_tier,
+        coalesce(tier_caps.tier_weekly_cap, {{ var('chorus_fatigue_min_weekly_cap') }})
+            as tier_weekly_cap,
+        coalesce(windows.contacts_last_7d, cast(0 as bigint)) as contacts_last_7d,
+        coalesce(windows.contacts_last_28d, cast(0 as bigint)) as contacts_last_28d,
+        case
+            when windows.recent_delivered >= {{ var('chorus_fatigue_trend_min_messages') }}
+                then cast(windows.recent_engaged as {{ double }}) / windows.recent_delivered
+        end as recent_engagement_rate,
+        case
+            when windows.baseline_delivered >= {{ var('chorus_fatigue_trend_min_messages') }}
+                then cast(windows.baseline_engaged as {{ double }}) / windows.baseline_delivered
+        end as baseline_engagement_rate,
+        windows.recent_response_hours,
+        windows.baseline_response_hours,
+        coalesce(triggers.visited_unsubscribe_page, 0) = 1 as visited_unsubscribe_page,
+        coalesce(triggers.complained, 0) = 1 as complained_recently,
+        coalesce(channel_share.open_channel_share, 1.0) as open_channel_share,
+        coalesce(open_channels.open_channels, cast(0 as bigint)) as open_channels
+    from customer_list
+    left join {{ ref('int_fatigue_tiers') }} as tiers
+        on customer_list.customer_id = tiers.customer_id
+    left join tier_caps
+        on coalesce(tiers.engagement_tier, 'medium') = tier_caps.engagement_tier
+    left join windows
+        on customer_list.customer_id = windows.customer_id
+    left join triggers
+        on customer_list.customer_id = triggers.customer_id
+    left join channel_share
+        on customer_list.customer_id = channel_share.customer_id
+    left join open_channels
+        on customer_list.customer_id = open_channels.customer_id
+
+),
+
+components as (
+
+    select
+        *,
+        least(cast(contacts_last_28d as {{ double }}) / (4 * tier_weekly_cap), 1.0)
+            as pressure_signal,
+        case
+            when baseline_engagement_rate > 0 and recent_engagement_rate is not null
+                then greatest(1 - recent_engagement_rate / baseline_engagement_rate, 0.0)
+            else 0.0
+        end as decline_signal,
+        case when visited_unsubscribe_page then 1.0 else 0.0 end as unsubscribe_page_signal,
+        case when complained_recently then 1.0 else 0.0 end as complaint_signal,
+        case
+            when baseline_response_hours > 0 and recent_response_hours is not null
+                then least(greatest(recent_response_hours / baseline_response_hours - 1, 0.0), 1.0)
+            else 0.0
+        end as slowdown_signal
+    from signals
+
+),
+
+scored as (
+
+    select
+        *,
+        least(
+            {{ var('chorus_fatigue_weight_pressure') }} * pressure_signal
+            + {{ var('chorus_fatigue_weight_decline') }} * decline_signal
+            + {{ var('chorus_fatigue_weight_unsubscribe_page') }} * unsubscribe_page_signal
+            + {{ var('chorus_fatigue_weight_complaint') }} * complaint_signal
+            + {{ var('chorus_fatigue_weight_slowdown') }} * slowdown_signal,
+            1.0
+        ) as fatigue_score
+    from components
+
+),
+
+capped as (
+
+    select
+        *,
+        case
+            when open_channels = 0 then 0
+            else greatest(
+                cast(floor(
+                    tier_weekly_cap
+                    * (1 - fatigue_score * {{ var('chorus_fatigue_cap_reduction') }})
+                    * open_channel_share
+                ) as integer),
+                {{ var('chorus_fatigue_min_weekly_cap') }}
+            )
+        end as weekly_cap
+    from scored
+
+),
+
+final as (
+
+    select
+        customer_id,
+        cast(fatigue_score as {{ double }}) as fatigue_score,
+        cast(weekly_cap as integer) as weekly_cap,
+        contacts_last_7d,
+        cast(greatest(weekly_cap - contacts_last_7d, 0) as bigint) as remaining_budget,
+        contacts_last_28d,
+        engagement_tier,
+        cast(tier_weekly_cap as integer) as tier_weekly_cap,
+        cast(open_channel_share as {{ double }}) as open_channel_share,
+        open_channels,
+        cast(recent_engagement_rate as {{ double }}) as recent_engagement_rate,
+        cast(baseline_engagement_rate as {{ double }}) as baseline_engagement_rate,
+        cast(recent_response_hours as {{ double }}) as recent_response_hours,
+        cast(baseline_response_hours as {{ double }}) as baseline_response_hours,
+        visited_unsubscribe_page,
+        complained_recently,
+        cast(pressure_signal as {{ double }}) as pressure_signal,
+        cast(decline_signal as {{ double }}) as decline_signal,
+        cast(unsubscribe_page_signal as {{ double }}) as unsubscribe_page_signal,
+        cast(complaint_signal as {{ double }}) as complaint_signal,
+        cast(slowdown_signal as {{ double }}) as slowdown_signal
+    from capped
+
+)
+
+select * from final

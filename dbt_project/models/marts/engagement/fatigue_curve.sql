@@ -1,0 +1,101 @@
+-- One row per (engagement tier, contacts in the trailing 7 days): how the engagement
+-- rate of a marketing message falls with the contact pressure it met, and the weekly
+-- cap of the tier that follows from it. A customer sent n messages a week meets about
+-- n - 1 others in the 7 days before each, so n a week bring n * rate(n - 1) engagements;
+-- the n-th message adds the difference to n - 1 a week. The tier's cap is the largest n
+-- up to which every extra message still adds at least var
+-- chorus_fatigue_min_marginal_engagement engagements and every point of the curve has
+-- at least var chorus_fatigue_curve_min_messages messages behind it (never below var
+-- chorus_fatigue_min_weekly_cap). Pressures above var chorus_fatigue_curve_max_contacts
+-- are counted at that value.
+
+{% set double = chorus_type_double() %}
+{% set max_contacts = var('chorus_fatigue_curve_max_contacts') %}
+
+with
+
+pressure as (
+
+    select
+        engagement_tier,
+        least(contacts_7d, {{ max_contacts }}) as contacts_7d,
+        is_engaged
+    from {{ ref('int_fatigue_message_pressure') }}
+
+),
+
+points as (
+
+    select
+        engagement_tier,
+        contacts_7d,
+        cast(count(*) as bigint) as messages,
+        cast(sum(case when is_engaged then 1 else 0 end) as bigint) as engaged,
+        cast(sum(case when is_engaged then 1 else 0 end) as {{ double }}) / count(*)
+            as engagement_rate
+    from pressure
+    group by engagement_tier, contacts_7d
+
+),
+
+weekly as (
+
+    select
+        *,
+        contacts_7d + 1 as weekly_messages,
+        (contacts_7d + 1) * engagement_rate as weekly_engagements,
+        (contacts_7d + 1) * engagement_rate - coalesce(
+            lag((contacts_7d + 1) * engagement_rate) over (
+                partition by engagement_tier order by contacts_7d
+            ),
+            0
+        ) as marginal_engagements,
+        -- a gap in the curve (no message at some pressure) ends it there
+        contacts_7d = row_number() over (
+            partition by engagement_tier order by contacts_7d
+        ) - 1 as is_contiguous
+    from points
+
+),
+
+first_stop as (
+
+    select
+        engagement_tier,
+        min(
+            case
+                when
+                    not is_contiguous
+                    or messages < {{ var('chorus_fatigue_curve_min_messages') }}
+                    or marginal_engagements < {{ var('chorus_fatigue_min_marginal_engagement') }}
+                    then weekly_messages
+            end
+        ) as stop_at,
+        max(weekly_messages) as last_point
+    from weekly
+    group by engagement_tier
+
+),
+
+final as (
+
+    select
+        weekly.engagement_tier,
+        weekly.contacts_7d,
+        weekly.weekly_messages,
+        weekly.messages,
+        weekly.engaged,
+        cast(weekly.engagement_rate as {{ double }}) as engagement_rate,
+        cast(weekly.weekly_engagements as {{ double }}) as weekly_engagements,
+        cast(weekly.marginal_engagements as {{ double }}) as marginal_engagements,
+        cast(greatest(
+            coalesce(first_stop.stop_at - 1, first_stop.last_point),
+            {{ var('chorus_fatigue_min_weekly_cap') }}
+        ) as integer) as tier_weekly_cap
+    from weekly
+    inner join first_stop
+        on weekly.engagement_tier = first_stop.engagement_tier
+
+)
+
+select * from final
