@@ -23,7 +23,7 @@ profiles as (
 
 channels as (
 
-    select channel from {{ ref('channel_policy') }} where is_contact
+    select channel, tracks_opens from {{ ref('channel_policy') }} where is_contact
 
 ),
 
@@ -33,7 +33,8 @@ grid as (
         profiles.customer_id,
         profiles.lifecycle_stage,
         profiles.timezone,
-        channels.channel
+        channels.channel,
+        channels.tracks_opens
     from profiles
     cross join channels
 
@@ -82,7 +83,8 @@ smoothed as (
             else population_prior.beta
         end as beta
     from grid
-    cross join metrics
+    inner join metrics
+        on metrics.metric <> 'open' or grid.tracks_opens
     left join counts
         on
             grid.customer_id = counts.customer_id
@@ -106,7 +108,7 @@ rates as (
     select
         customer_id,
         channel,
-        max(case when metric = 'open' then trials end) as delivered,
+        max(case when metric = 'click' then trials end) as delivered,
         max(case when metric = 'open' then successes end) as opened,
         max(case when metric = 'click' then successes end) as clicked,
         max(case when metric = 'reply' then successes end) as replied,
