@@ -10,13 +10,18 @@ with
 
 policy as (
 
-    select channel, identifier_type from {{ ref('channel_policy') }}
+    select
+        channel,
+        identifier_type
+    from {{ ref('channel_policy') }}
 
 ),
 
 identifiers as (
 
-    select customer_id, identifier_type
+    select
+        customer_id,
+        identifier_type
     from {{ ref('customer_identifiers') }}
     where customer_id is not null
 
@@ -31,13 +36,18 @@ held as (
     from identifiers
     inner join policy
         on identifiers.identifier_type = policy.identifier_type
-    group by identifiers.customer_id, policy.channel
+    group by 1, 2
 
 ),
 
 contacts as (
 
-    select customer_id, channel, sent_at, delivered_at, bounced_at
+    select
+        customer_id,
+        channel,
+        sent_at,
+        delivered_at,
+        bounced_at
     from {{ ref('contacts') }}
     where customer_id is not null
 
@@ -50,7 +60,7 @@ last_delivery as (
         channel,
         max(delivered_at) as last_delivered_at
     from contacts
-    group by customer_id, channel
+    group by 1, 2
 
 ),
 
@@ -72,7 +82,7 @@ bounces as (
             last_delivery.last_delivered_at is null
             or contacts.bounced_at > last_delivery.last_delivered_at
         )
-    group by contacts.customer_id, contacts.channel
+    group by 1, 2
 
 ),
 
@@ -82,8 +92,8 @@ final as (
         held.customer_id,
         held.channel,
         held.identifier_count,
-        coalesce(bounces.bounces_since_delivery, 0) as bounces_since_delivery,
         bounces.last_bounced_at,
+        coalesce(bounces.bounces_since_delivery, 0) as bounces_since_delivery,
         coalesce(bounces.bounces_since_delivery, 0)
         >= {{ var('chorus_unreachable_after_bounces') }} as is_bounced
     from held

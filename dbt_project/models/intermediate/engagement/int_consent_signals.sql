@@ -21,6 +21,10 @@ addressed_consent_events as (
 
     select
         consent_event_id,
+        channel,
+        purpose,
+        status,
+        occurred_at,
         case
             when channel = 'sms' and phone is not null then 'phone'
             when channel = 'push' and device_id is not null then 'device_id'
@@ -39,11 +43,7 @@ addressed_consent_events as (
             when phone is not null then phone
             when device_id is not null then device_id
         end as identifier_value,
-        channel,
-        purpose,
-        status,
-        coalesce(consent_source, 'consent_event') as source,
-        occurred_at
+        coalesce(consent_source, 'consent_event') as source  -- noqa: RF04
     from consent_events
 
 ),
@@ -79,10 +79,25 @@ message_events as (
 
 ),
 
-from_messages as (
+answers as (
 
     -- an unsubscribe or a STOP opts out of the purpose of the message it answered; a
     -- spam complaint opts out of marketing email whatever it answered
+    select
+        channel,
+        message_id,
+        outcome,
+        identifier_type,
+        identifier_value,
+        case when outcome = 'complained' then 'marketing' else purpose end as purpose,
+        min(occurred_at) as occurred_at
+    from message_events
+    group by 1, 2, 3, 4, 5, 6
+
+),
+
+from_messages as (
+
     select
         {{ dbt.concat(["channel", "'-'", "message_id", "'-'", "outcome"]) }}
             as source_event_id,
@@ -90,22 +105,15 @@ from_messages as (
         identifier_type,
         identifier_value,
         channel,
-        case when outcome = 'complained' then 'marketing' else purpose end as purpose,
+        purpose,
         'opted_out' as status,
         case
             when outcome = 'complained' then 'spam_complaint'
             when channel = 'sms' then 'sms_stop'
             else 'email_unsubscribe'
-        end as source,
-        min(occurred_at) as occurred_at
-    from message_events
-    group by
-        channel,
-        message_id,
-        outcome,
-        identifier_type,
-        identifier_value,
-        case when outcome = 'complained' then 'marketing' else purpose end
+        end as source,  -- noqa: RF04
+        occurred_at
+    from answers
 
 ),
 
@@ -120,7 +128,7 @@ from_sms_opt_ins as (
         'sms' as channel,
         'marketing' as purpose,
         'opted_in' as status,
-        'sms_keyword' as source,
+        'sms_keyword' as source,  -- noqa: RF04
         occurred_at
     from {{ ref('stg_sms__events') }}
     where event_type = 'opted_in'

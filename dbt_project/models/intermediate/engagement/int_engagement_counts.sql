@@ -1,9 +1,10 @@
--- One row per (customer, metric, channel) the customer received marketing messages on:
--- the trials (messages delivered) and successes of each metric, unpivoted so one prior
--- fit serves them all. Metrics: open (opened, or clicked: a click proves the open),
--- click, reply, and engagement; open only where channel_policy.tracks_opens, and (the channel's engagement_event in channel_policy).
--- Messages to shared or junk identifiers have no customer and count for nobody;
--- transactional messages are opened for other reasons and stay out.
+-- One row per (customer, channel, metric) the customer received delivered marketing
+-- messages on: the trials (messages delivered) and successes of each metric, unpivoted
+-- so one prior fit serves them all. Metrics: open (opened, or clicked: a click proves
+-- the open; only where channel_channel_rules.tracks_opens), click, reply, and engagement (the
+-- channel's engagement_event in channel_policy). Messages to shared or junk identifiers
+-- have no customer and count for nobody; transactional messages are opened for other
+-- reasons and stay out.
 
 with
 
@@ -16,11 +17,11 @@ contacts as (
         contacts.opened_at,
         contacts.clicked_at,
         contacts.replied_at,
-        policy.engagement_event,
-        policy.tracks_opens
+        channel_rules.engagement_event,
+        channel_rules.tracks_opens
     from {{ ref('contacts') }} as contacts
-    inner join {{ ref('channel_policy') }} as policy
-        on contacts.channel = policy.channel
+    inner join {{ ref('channel_policy') }} as channel_rules
+        on contacts.channel = channel_rules.channel
     where
         contacts.customer_id is not null
         and contacts.purpose = 'marketing'
@@ -42,7 +43,8 @@ per_channel as (
         cast(sum(case when replied_at is not null then 1 else 0 end) as bigint) as replied,
         cast(sum(
             case
-                when engagement_event = 'opened'
+                when
+                    engagement_event = 'opened'
                     and (opened_at is not null or clicked_at is not null) then 1
                 when engagement_event = 'clicked' and clicked_at is not null then 1
                 when engagement_event = 'replied' and replied_at is not null then 1
@@ -50,24 +52,43 @@ per_channel as (
             end
         ) as bigint) as engaged
     from contacts
-    group by customer_id, channel, tracks_opens
+    group by 1, 2, 3
 
 ),
 
 final as (
 
-    select customer_id, channel, 'open' as metric, delivered as trials, opened as successes
+    select
+        customer_id,
+        channel,
+        'open' as metric,
+        delivered as trials,
+        opened as successes
     from per_channel
     where tracks_opens
     union all
-    select customer_id, channel, 'click' as metric, delivered as trials, clicked as successes
-    from per_channel
-    union all
-    select customer_id, channel, 'reply' as metric, delivered as trials, replied as successes
+    select
+        customer_id,
+        channel,
+        'click' as metric,
+        delivered as trials,
+        clicked as successes
     from per_channel
     union all
     select
-        customer_id, channel, 'engagement' as metric, delivered as trials, engaged as successes
+        customer_id,
+        channel,
+        'reply' as metric,
+        delivered as trials,
+        replied as successes
+    from per_channel
+    union all
+    select
+        customer_id,
+        channel,
+        'engagement' as metric,
+        delivered as trials,
+        engaged as successes
     from per_channel
 
 )

@@ -62,11 +62,11 @@ in_scope as (
 
 {% else %}
 
-in_scope as (
+    in_scope as (
 
-    select * from events
+        select * from events
 
-),
+    ),
 
 {% endif %}
 
@@ -117,7 +117,7 @@ outcomes as (
         min(case when outcome = 'dismissed' then occurred_at end) as dismissed_at,
         max(_loaded_at) as last_loaded_at
     from in_scope
-    group by channel, message_id
+    group by 1, 2
 
 ),
 

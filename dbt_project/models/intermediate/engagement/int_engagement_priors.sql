@@ -28,9 +28,21 @@ counts as (
 
 by_customer as (
 
-    select lifecycle_stage as segment, channel, metric, trials, successes from counts
+    select
+        lifecycle_stage as segment,
+        channel,
+        metric,
+        trials,
+        successes
+    from counts
     union all
-    select '(all)' as segment, channel, metric, trials, successes from counts
+    select
+        '(all)' as segment,
+        channel,
+        metric,
+        trials,
+        successes
+    from counts
 
 ),
 
@@ -45,7 +57,7 @@ means as (
         sum(successes) as successes,
         cast(sum(successes) as {{ double }}) / sum(trials) as mean_rate
     from by_customer
-    group by segment, channel, metric
+    group by 1, 2, 3
 
 ),
 
@@ -66,7 +78,7 @@ spread as (
             by_customer.segment = means.segment
             and by_customer.channel = means.channel
             and by_customer.metric = means.metric
-    group by by_customer.segment, by_customer.channel, by_customer.metric
+    group by 1, 2, 3
 
 ),
 

@@ -11,7 +11,10 @@ with
 
 identifiers as (
 
-    select identifier_type, identifier_value, customer_id
+    select
+        identifier_type,
+        identifier_value,
+        customer_id
     from {{ ref('customer_identifiers') }}
     where customer_id is not null
 
@@ -21,7 +24,9 @@ purchases as (
 
     select
         'purchase' as trigger_event,
-        {{ dbt.concat(["orders.order_id", "'-'", "cast(items.line_number as " ~ dbt.type_string() ~ ")"]) }}
+        {{ dbt.concat([
+            "orders.order_id", "'-'", "cast(items.line_number as " ~ dbt.type_string() ~ ")"
+        ]) }}
             as source_event_id,
         orders.customer_id,
         orders.ordered_at as occurred_at,
@@ -188,9 +193,11 @@ final as (
     union all
     select * from ticket_events
     union all
-    select * from chat_events where customer_id is not null
+    select * from chat_events
+    where customer_id is not null
     union all
-    select * from page_views where customer_id is not null
+    select * from page_views
+    where customer_id is not null
     union all
     select * from consent_events
 

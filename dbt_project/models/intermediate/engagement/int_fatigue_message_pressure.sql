@@ -8,7 +8,8 @@ with
 
 policy as (
 
-    select * from {{ ref('channel_policy') }} where is_contact
+    select * from {{ ref('channel_policy') }}
+    where is_contact
 
 ),
 

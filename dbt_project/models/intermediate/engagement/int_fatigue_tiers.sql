@@ -14,7 +14,7 @@ weighted as (
         sum(delivered) as delivered
     from {{ ref('customer_engagement') }}
     where delivered > 0 and engagement_rate is not null
-    group by customer_id
+    group by 1
 
 ),
 
@@ -24,7 +24,7 @@ ranked as (
         customer_id,
         base_rate,
         delivered,
-        ntile(3) over (order by base_rate desc, customer_id) as third
+        ntile(3) over (order by base_rate desc, customer_id asc) as third
     from weighted
 
 ),

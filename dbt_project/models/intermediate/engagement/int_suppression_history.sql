@@ -63,16 +63,16 @@ matched as (
         rules.rule_id,
         rules.trigger,
         rules.scope,
-        case
-            when rules.scope_value <> 'from_trigger' then rules.scope_value
-            when rules.scope = 'product' then events.product_id
-            when rules.scope = 'category' then events.category
-        end as scope_value,
         rules.exempt_objectives,
         rules.duration_days,
         rules.description,
         events.source_event_id,
-        events.occurred_at as starts_at
+        events.occurred_at as starts_at,
+        case
+            when rules.scope_value <> 'from_trigger' then rules.scope_value
+            when rules.scope = 'product' then events.product_id
+            when rules.scope = 'category' then events.category
+        end as scope_value
     from events
     inner join rules
         on events.trigger_event = rules.trigger
@@ -84,7 +84,10 @@ matched as (
 
 opt_ins as (
 
-    select customer_id, channel, occurred_at
+    select
+        customer_id,
+        channel,
+        occurred_at
     from {{ ref('int_consent_signals') }}
     where customer_id is not null and status = 'opted_in' and purpose = 'marketing'
 
@@ -103,9 +106,9 @@ undone as (
         on
             matched.customer_id = opt_ins.customer_id
             and matched.scope_value = opt_ins.channel
-            and opt_ins.occurred_at > matched.starts_at
+            and matched.starts_at < opt_ins.occurred_at
     where matched.trigger in ('email_unsubscribe', 'sms_stop')
-    group by matched.customer_id, matched.rule_id, matched.source_event_id
+    group by 1, 2, 3
 
 ),
 

@@ -18,17 +18,20 @@ profiles as (
 
 consent as (
 
+    -- noqa: disable=LT01,LT02
     select
         customer_id,
-        {% for channel in consent_channels -%}
-            max(case when channel = '{{ channel }}' then is_consented end)
-                as is_{{ channel }}_consented,
-            max(case when channel = '{{ channel }}' then is_reachable end)
-                as is_{{ channel }}_reachable{{ "," if not loop.last }}
-        {% endfor %}
+    {% for channel in consent_channels -%}
+        max(case when channel = '{{ channel }}' then is_consented end)
+            as is_{{ channel }}_consented,
+        max(case when channel = '{{ channel }}' then is_reachable end)
+            as is_{{ channel }}_reachable{{ "," if not loop.last }}
+    
+{% endfor %}
     from {{ ref('customer_consent') }}
     where purpose = 'marketing'
-    group by customer_id
+    -- noqa: enable=LT01,LT02
+    group by 1
 
 ),
 
@@ -40,16 +43,19 @@ engagement as (
 
 rates as (
 
+    -- noqa: disable=LT01,LT02
     select
         customer_id,
-        {% for channel in contact_channels -%}
-            max(case when channel = '{{ channel }}' then engagement_rate end)
-                as {{ channel }}_engagement_rate,
-            max(case when channel = '{{ channel }}' then peak_hour_local end)
-                as {{ channel }}_peak_hour_local{{ "," if not loop.last }}
-        {% endfor %}
+    {% for channel in contact_channels -%}
+        max(case when channel = '{{ channel }}' then engagement_rate end)
+            as {{ channel }}_engagement_rate,
+        max(case when channel = '{{ channel }}' then peak_hour_local end)
+            as {{ channel }}_peak_hour_local{{ "," if not loop.last }}
+    
+{% endfor %}
     from engagement
-    group by customer_id
+    -- noqa: enable=LT01,LT02
+    group by 1
 
 ),
 
@@ -84,6 +90,7 @@ preferred as (
 final as (
 
     select
+        -- every column of int_customer_profiles (documented in the YAML)
         profiles.*,
         {% for channel in consent_channels -%}
             coalesce(consent.is_{{ channel }}_consented, false) as is_{{ channel }}_consented,
@@ -104,4 +111,4 @@ final as (
 
 )
 
-select * from final
+select * from final  -- noqa: AM04

@@ -38,18 +38,12 @@ final as (
         messages.channel,
         messages.campaign_id,
         campaigns.objective,
-        case
-            when campaigns.objective = 'transactional' then 'transactional'
-            else 'marketing'
-        end as purpose,
         campaigns.topic,
         campaigns.promotion_family,
         campaigns.offer_code,
         messages.message_id,
         messages.identifier_type,
         messages.identifier_value,
-        coalesce(identifiers.is_shared, false) as is_shared_identifier,
-        coalesce(identifiers.is_junk, false) as is_junk_identifier,
         messages.sent_at,
         messages.is_send_missing,
         messages.delivered_at,
@@ -60,7 +54,13 @@ final as (
         messages.complained_at,
         messages.unsubscribed_at,
         messages.dismissed_at,
-        messages.outcome
+        messages.outcome,
+        case
+            when campaigns.objective = 'transactional' then 'transactional'
+            else 'marketing'
+        end as purpose,
+        coalesce(identifiers.is_shared, false) as is_shared_identifier,
+        coalesce(identifiers.is_junk, false) as is_junk_identifier
     from messages
     left join identifiers
         on

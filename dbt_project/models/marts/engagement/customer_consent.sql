@@ -38,11 +38,11 @@ grid as (
         customer_list.customer_id,
         policy.channel,
         purposes.purpose,
+        policy.soft_opt_in_days,
         case
             when purposes.purpose = 'marketing' then policy.marketing_consent_default
             else policy.transactional_consent_default
-        end as consent_default,
-        policy.soft_opt_in_days
+        end as consent_default
     from customer_list
     cross join policy
     cross join purposes
@@ -84,7 +84,8 @@ ranked as (
 
 latest as (
 
-    select * from ranked where signal_rank = 1
+    select * from ranked
+    where signal_rank = 1
 
 ),
 
@@ -95,7 +96,7 @@ last_purchase as (
         max(ordered_at) as last_purchase_at
     from {{ ref('int_orders_resolved') }}
     where customer_id is not null and status = 'completed'
-    group by customer_id
+    group by 1
 
 ),
 
@@ -151,6 +152,7 @@ final as (
         customer_id,
         channel,
         purpose,
+        last_bounced_at,
         coalesce(
             signal_status = 'opted_in',
             consent_default = 'opted_in'
@@ -177,7 +179,7 @@ final as (
             when has_soft_opt_in then 'purchase'
             when marketing_status = 'opted_in' then marketing_source
             else 'channel_policy'
-        end as source,
+        end as source,  -- noqa: RF04
         case
             when signal_status is not null then source_event_id
             when has_soft_opt_in then null
@@ -187,8 +189,7 @@ final as (
             when signal_status is not null then signal_at
             when has_soft_opt_in then last_purchase_at
             when marketing_status = 'opted_in' then marketing_signal_at
-        end as changed_at,
-        last_bounced_at
+        end as changed_at
     from decided
 
 )

@@ -23,7 +23,11 @@ profiles as (
 
 channels as (
 
-    select channel, tracks_opens from {{ ref('channel_policy') }} where is_contact
+    select
+        channel,
+        tracks_opens
+    from {{ ref('channel_policy') }}
+    where is_contact
 
 ),
 
@@ -123,7 +127,7 @@ rates as (
         ) as engagement_rate,
         max(case when metric = 'engagement' then successes end) as engaged
     from smoothed
-    group by customer_id, channel
+    group by 1, 2
 
 ),
 
@@ -137,21 +141,30 @@ sends as (
         max(greatest(opened_at, clicked_at, replied_at)) as last_engaged_at
     from {{ ref('contacts') }}
     where customer_id is not null and purpose = 'marketing'
-    group by customer_id, channel
+    group by 1, 2
 
 ),
 
 engagement_times as (
 
-    select contacts.customer_id, contacts.channel, contacts.opened_at as engaged_at
+    select
+        contacts.customer_id,
+        contacts.channel,
+        contacts.opened_at as engaged_at
     from {{ ref('contacts') }} as contacts
     where contacts.customer_id is not null and contacts.opened_at is not null
     union all
-    select contacts.customer_id, contacts.channel, contacts.clicked_at as engaged_at
+    select
+        contacts.customer_id,
+        contacts.channel,
+        contacts.clicked_at as engaged_at
     from {{ ref('contacts') }} as contacts
     where contacts.customer_id is not null and contacts.clicked_at is not null
     union all
-    select contacts.customer_id, contacts.channel, contacts.replied_at as engaged_at
+    select
+        contacts.customer_id,
+        contacts.channel,
+        contacts.replied_at as engaged_at
     from {{ ref('contacts') }} as contacts
     where contacts.customer_id is not null and contacts.replied_at is not null
 
@@ -179,7 +192,7 @@ peak as (
         local_hour as peak_hour_local,
         row_number() over (
             partition by customer_id, channel
-            order by engagements desc, local_hour
+            order by engagements desc, local_hour asc
         ) as hour_rank
     from hours
 

@@ -33,7 +33,8 @@ customer_list as (
 
 policy as (
 
-    select * from {{ ref('channel_policy') }} where is_contact
+    select * from {{ ref('channel_policy') }}
+    where is_contact
 
 ),
 
@@ -69,36 +70,42 @@ windows as (
         end) as bigint) as contacts_last_28d,
         cast(sum(case
             when sent_at > {{ dbt.dateadd('day', -28, as_of) }} and delivered_at is not null
-                then 1 else 0
+                then 1
+            else 0
         end) as bigint) as recent_delivered,
         cast(sum(case
             when sent_at > {{ dbt.dateadd('day', -28, as_of) }} and engaged_at is not null
-                then 1 else 0
+                then 1
+            else 0
         end) as bigint) as recent_engaged,
         cast(sum(case
             when sent_at <= {{ dbt.dateadd('day', -28, as_of) }} and delivered_at is not null
-                then 1 else 0
+                then 1
+            else 0
         end) as bigint) as baseline_delivered,
         cast(sum(case
             when sent_at <= {{ dbt.dateadd('day', -28, as_of) }} and engaged_at is not null
-                then 1 else 0
+                then 1
+            else 0
         end) as bigint) as baseline_engaged,
         avg(case
             when sent_at > {{ dbt.dateadd('day', -28, as_of) }} and engaged_at is not null
                 then cast(
-                    {{ chorus_epoch_seconds('engaged_at') }} - {{ chorus_epoch_seconds('delivered_at') }}
+                    {{ chorus_epoch_seconds('engaged_at') }}
+                    - {{ chorus_epoch_seconds('delivered_at') }}
                     as {{ double }}
                 ) / 3600
         end) as recent_response_hours,
         avg(case
             when sent_at <= {{ dbt.dateadd('day', -28, as_of) }} and engaged_at is not null
                 then cast(
-                    {{ chorus_epoch_seconds('engaged_at') }} - {{ chorus_epoch_seconds('delivered_at') }}
+                    {{ chorus_epoch_seconds('engaged_at') }}
+                    - {{ chorus_epoch_seconds('delivered_at') }}
                     as {{ double }}
                 ) / 3600
         end) as baseline_response_hours
     from marketing
-    group by customer_id
+    group by 1
 
 ),
 
@@ -117,7 +124,7 @@ channel_share as (
             and marketing.channel = consent.channel
             and consent.purpose = 'marketing'
     where marketing.sent_at > {{ dbt.dateadd('day', -90, as_of) }}
-    group by marketing.customer_id
+    group by 1
 
 ),
 
@@ -131,8 +138,8 @@ open_channels as (
         purpose = 'marketing'
         and is_consented
         and is_reachable
-        and channel in (select channel from policy)
-    group by customer_id
+        and channel in (select contact_channels.channel from policy as contact_channels)
+    group by 1
 
 ),
 
@@ -141,22 +148,29 @@ triggers as (
     select
         customer_id,
         max(case
-            when trigger_event = 'unsubscribe_page_view'
-                and occurred_at > {{ dbt.dateadd('day', -28, as_of) }} then 1 else 0
+            when
+                trigger_event = 'unsubscribe_page_view'
+                and occurred_at > {{ dbt.dateadd('day', -28, as_of) }} then 1
+            else 0
         end) as visited_unsubscribe_page,
         max(case
-            when trigger_event = 'complaint'
-                and occurred_at > {{ dbt.dateadd('day', -90, as_of) }} then 1 else 0
+            when
+                trigger_event = 'complaint'
+                and occurred_at > {{ dbt.dateadd('day', -90, as_of) }} then 1
+            else 0
         end) as complained
     from {{ ref('int_engagement_triggers') }}
     where trigger_event in ('unsubscribe_page_view', 'complaint')
-    group by customer_id
+    group by 1
 
 ),
 
 tier_caps as (
 
-    select distinct engagement_tier, tier_weekly_cap from {{ ref('fatigue_curve') }}
+    select distinct
+        engagement_tier,
+        tier_weekly_cap
+    from {{ ref('fatigue_curve') }}
 
 ),
 

@@ -34,7 +34,7 @@ points as (
         cast(sum(case when is_engaged then 1 else 0 end) as {{ double }}) / count(*)
             as engagement_rate
     from pressure
-    group by engagement_tier, contacts_7d
+    group by 1, 2
 
 ),
 
@@ -73,7 +73,7 @@ first_stop as (
         ) as stop_at,
         max(weekly_messages) as last_point
     from weekly
-    group by engagement_tier
+    group by 1
 
 ),
 
