@@ -1,0 +1,274 @@
+"""The engagement marts built incrementally give exactly what a full build gives, after
+the kinds of change a day brings (models/intermediate/engagement/):
+
+- events after the previous build's as_of (as_of moves forward a day);
+- a late provider event: an open loaded after the previous build, for a message sent
+  and opened before its as_of (opens arrive days after the send);
+- a login that joins two customers who both have contact histories (a merge): the
+  surviving id owns both histories in contacts, customer_engagement and
+  customer_fatigue, and the merged id is gone from every engagement mart.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from orchestration.dbt import run_dbt
+from orchestration.settings import connect
+from tests.fixtures.contract_rows import write_csv
+
+pytestmark = pytest.mark.slow
+
+SIZE = {"customers": 1_500, "days": 45, "seed": 11}
+BUILD = ("+tag:engagement", "+customers")
+# every engagement table and the columns a full and an incremental build must agree on
+# (built_as_of is the as_of of the build that last wrote a row: it differs by design)
+COMPARED = {
+    "intermediate.int_engagement_messages": "contact_id, channel, message_id, campaign_id,"
+    " identifier_type, identifier_value, sent_at, is_send_missing, delivered_at, opened_at,"
+    " clicked_at, replied_at, bounced_at, complained_at, unsubscribed_at, dismissed_at,"
+    " outcome, last_loaded_at",
+    "marts.contacts": "*",
+    "marts.customer_consent": "*",
+    "marts.consent_history": "*",
+    "marts.customer_engagement": "*",
+    "marts.fatigue_curve": "*",
+    "marts.customer_fatigue": "*",
+    "marts.suppressions": "*",
+    "marts.customers": "*",
+}
+
+
+def run(db: Path, work: Path, as_of, *args: str) -> None:
+    # no lookback: every load here is seconds after the one before, so the default
+    # window (hours) would re-read every message and hide the incremental path
+    variables = f"{{chorus_as_of: '{as_of.isoformat()}', chorus_engagement_lookback_hours: 0}}"
+    outcome = run_dbt(
+        ["run", "--select", *BUILD, *args, "--vars", variables],
+        db_path=db,
+        work_dir=work,
+    )
+    assert outcome.success, outcome.failures or outcome.exception
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    con = connect(db, read_only=True)
+    try:
+        return con.sql(sql).fetchall()
+    finally:
+        con.close()
+
+
+def load_rows(db: Path, folder: Path, table: str, rows: list[dict]) -> None:
+    from orchestration.loader import load_directory
+
+    write_csv(folder, table, rows)
+    load_directory(folder, db_path=db, tables=[table])
+
+
+@pytest.fixture(scope="module")
+def engagement(tmp_path_factory) -> SimpleNamespace:
+    from orchestration.loader import load_directory
+    from orchestration.sample_data import generate
+
+    work = tmp_path_factory.mktemp("engagement")
+    data = work / "data"
+    generate(data, **SIZE)
+    db = work / "incremental.duckdb"
+    load_directory(data, db_path=db)
+    (latest,) = query(db, "select max(occurred_at) from raw.email_events")[0]
+    first_as_of, as_of = latest - timedelta(days=1), latest
+    outcome = run_dbt(["seed"], db_path=db, work_dir=work)
+    assert outcome.success, outcome.failures or outcome.exception
+    run(db, work, first_as_of)
+
+    # two customers, each with an email history, one with an account: a login ties the
+    # account to the other's email (dated before the first build's as_of: late evidence)
+    def with_history(condition: str) -> str:
+        return (
+            "select c.customer_id, min(c.identifier_value) from marts.contacts c"
+            " where c.channel = 'email' and c.customer_id is not null and c.customer_id in"
+            " (select customer_id from marts.customer_identifiers"
+            f" where customer_id is not null group by 1 having {condition})"
+            " group by 1 order by 1 limit 1"
+        )
+
+    account_customer, _ = query(
+        db,
+        with_history(
+            "count(case when identifier_type = 'user_id' then 1 end) = 1"
+            " and count(case when identifier_type = 'contact_id' then 1 end) = 0"
+        ),
+    )[0]
+    (user_id,) = query(
+        db,
+        "select identifier_value from marts.customer_identifiers"
+        f" where customer_id = '{account_customer}' and identifier_type = 'user_id'",
+    )[0]
+    email_customer, email = query(
+        db,
+        with_history(
+            "count(case when identifier_type = 'user_id' then 1 end) = 0"
+            " and count(case when identifier_type = 'contact_id' then 1 end) = 0"
+        ),
+    )[0]
+    assert email_customer != account_customer
+    histories = {
+        contact_id
+        for (contact_id,) in query(
+            db,
+            "select contact_id from marts.contacts where customer_id in"
+            f" ('{account_customer}', '{email_customer}')",
+        )
+    }
+    load_rows(
+        db,
+        work / "web",
+        "web_events",
+        [
+            {
+                "event_id": "web-engagement-test-login",
+                "anonymous_id": "cookie-engagement-test",
+                "user_id": user_id,
+                "email": email,
+                "event_type": "identify",
+                "occurred_at": first_as_of - timedelta(days=2),
+            }
+        ],
+    )
+
+    # a late open: a delivered, unopened email sent before the first as_of
+    message_id, recipient, sent_at = query(
+        db,
+        "select message_id, identifier_value, sent_at from intermediate.int_engagement_messages"
+        " where channel = 'email' and outcome = 'delivered'"
+        f" and sent_at < timestamp '{first_as_of - timedelta(days=3)}'"
+        " order by message_id limit 1",
+    )[0]
+    opened_at = sent_at + timedelta(days=2)
+    load_rows(
+        db,
+        work / "email",
+        "email_events",
+        [
+            {
+                "event_id": "email-engagement-test-late-open",
+                "message_id": message_id,
+                "email": recipient,
+                "event_type": "opened",
+                "occurred_at": opened_at,
+            }
+        ],
+    )
+
+    full = work / "full.duckdb"
+    shutil.copy(db, full)
+    run(db, work, as_of)
+    run(full, work, as_of, "--full-refresh")
+    return SimpleNamespace(
+        db=db,
+        full=full,
+        first_as_of=first_as_of,
+        as_of=as_of,
+        account_customer=account_customer,
+        email_customer=email_customer,
+        message_id=message_id,
+        opened_at=opened_at,
+        histories=histories,
+    )
+
+
+def _columns(con, table: str, wanted: str) -> str:
+    """The compared columns, doubles rounded to 9 decimals: a parallel sum adds in no
+    fixed order, so two builds of the same rows may differ in the last bits."""
+    schema, name = table.split(".")
+    typed = con.execute(
+        "select column_name, data_type from information_schema.columns"
+        " where table_catalog = current_database() and table_schema = ? and table_name = ?"
+        " order by ordinal_position",
+        [schema, name],
+    ).fetchall()
+    names = [n.strip() for n in wanted.split(",")] if wanted != "*" else [n for n, _ in typed]
+    kinds = dict(typed)
+    return ", ".join(f"round({n}, 9) as {n}" if kinds[n] == "DOUBLE" else n for n in names)
+
+
+@pytest.mark.parametrize("table", sorted(COMPARED))
+def test_incremental_equals_full(engagement, table):
+    con = connect(engagement.db, read_only=True)
+    try:
+        columns = _columns(con, table, COMPARED[table])
+        con.execute(f"attach '{engagement.full}' as full_build (read_only)")
+        only_incremental = con.sql(
+            f"select {columns} from {table} except all select {columns} from full_build.{table}"
+        ).fetchall()
+        only_full = con.sql(
+            f"select {columns} from full_build.{table} except all select {columns} from {table}"
+        ).fetchall()
+        (count,) = con.sql(f"select count(*) from {table}").fetchall()[0]
+    finally:
+        con.close()
+    assert (only_incremental, only_full) == ([], [])
+    assert count > 0
+
+
+def test_the_second_build_was_incremental(engagement):
+    """Messages nothing touched keep the first build's as_of: they were not rewritten."""
+    built = dict(
+        query(
+            engagement.db,
+            f"select built_as_of = timestamp '{engagement.first_as_of}', count(*)"
+            " from intermediate.int_engagement_messages group by 1",
+        )
+    )
+    assert built.get(True, 0) > built.get(False, 0) > 0
+
+
+def test_a_late_open_updates_its_send(engagement):
+    ((opened_at, outcome),) = query(
+        engagement.db,
+        "select opened_at, outcome from marts.contacts"
+        f" where channel = 'email' and message_id = '{engagement.message_id}'",
+    )
+    assert (opened_at, outcome) == (engagement.opened_at, "opened")
+
+
+def test_a_merge_moves_every_history_to_the_surviving_id(engagement):
+    survivors = {
+        customer_id
+        for (customer_id,) in query(
+            engagement.db,
+            "select distinct customer_id from marts.customer_identifiers where customer_id"
+            f" in ('{engagement.account_customer}', '{engagement.email_customer}')",
+        )
+    }
+    assert len(survivors) == 1, "the login should have merged the two customers"
+    (survivor,) = survivors
+    (merged,) = {engagement.account_customer, engagement.email_customer} - survivors
+    for table in ("contacts", "customer_engagement", "customer_fatigue", "customer_consent"):
+        assert query(
+            engagement.db, f"select count(*) from marts.{table} where customer_id = '{merged}'"
+        ) == [(0,)], table
+    # the survivor holds both histories, and its engagement counts them all
+    after = {
+        contact_id
+        for (contact_id,) in query(
+            engagement.db, f"select contact_id from marts.contacts where customer_id = '{survivor}'"
+        )
+    }
+    assert engagement.histories <= after
+    ((sent,),) = query(
+        engagement.db,
+        f"select sum(sent) from marts.customer_engagement where customer_id = '{survivor}'",
+    )
+    ((marketing,),) = query(
+        engagement.db,
+        "select count(*) from marts.contacts"
+        f" where customer_id = '{survivor}' and purpose = 'marketing'",
+    )
+    assert sent == marketing > 0
