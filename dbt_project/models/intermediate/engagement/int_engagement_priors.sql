@@ -2,8 +2,8 @@
 -- rate, fitted by the method of moments. A segment is a lifecycle stage; segment
 -- '(all)' is the whole population, the prior of a stage with fewer than var
 -- chorus_engagement_prior_min_customers customers with history.
--- Fit, over the customers with at least one delivered message: the mean m = total
--- successes / total trials; the spread between customers v = the trial-weighted
+-- Fit, over the customers with at least one delivered message: the mean m = (total
+-- successes + 0.5) / (total trials + 1), inside (0, 1) even when all responded; the spread between customers v = the trial-weighted
 -- variance of their rates less the binomial noise those trials alone would give,
 -- m (1 - m) * customers / trials; the prior strength (alpha + beta, in messages)
 -- k = m (1 - m) / v - 1, kept within var chorus_engagement_prior_strength_min and _max
@@ -55,7 +55,9 @@ means as (
         count(*) as customers,
         sum(trials) as trials,
         sum(successes) as successes,
-        cast(sum(successes) as {{ double }}) / sum(trials) as mean_rate
+        -- half a success in one extra trial keeps the mean inside (0, 1), so a segment
+        -- in which everyone (or no one) responded still has a proper prior
+        (cast(sum(successes) as {{ double }}) + 0.5) / (sum(trials) + 1) as mean_rate
     from by_customer
     group by 1, 2, 3
 

@@ -22,9 +22,9 @@ consent as (
     select
         customer_id,
     {% for channel in consent_channels -%}
-        max(case when channel = '{{ channel }}' then is_consented end)
+        {{ dbt.bool_or("channel = '" ~ channel ~ "' and is_consented") }}
             as is_{{ channel }}_consented,
-        max(case when channel = '{{ channel }}' then is_reachable end)
+        {{ dbt.bool_or("channel = '" ~ channel ~ "' and is_reachable") }}
             as is_{{ channel }}_reachable{{ "," if not loop.last }}
     
 {% endfor %}
