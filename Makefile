@@ -17,7 +17,7 @@ export CHORUS_SPARK_DIR ?= $(CURDIR)/warehouse/spark
 # pyspark is large: installed only for the spark target and `make test-spark`
 GROUPS := $(if $(filter spark,$(CHORUS_DBT_TARGET)),--group spark,)
 
-.PHONY: help install demo test test-spark test-spark-full postgres postgres-stop ui bench bench-engines lint clean
+.PHONY: help install demo test test-spark test-spark-full postgres postgres-stop ui bench bench-engagement bench-engines lint clean
 
 help:
 	@echo "make demo        generate sample data, load, validate, build; print a summary"
@@ -27,6 +27,7 @@ help:
 	@echo "make postgres    start a local PostgreSQL for the postgres target (postgres-stop)"
 	@echo "make ui          Dagster UI on http://localhost:3000 (DAGSTER_PORT=...)"
 	@echo "make bench       benchmarks (writes BENCHMARKS.md figures)"
+	@echo "make bench-engagement  engagement marts against the sample data's truth"
 	@echo "make bench-engines  build time per engine at 20k and 200k customers"
 	@echo "make lint        ruff + sqlfluff"
 
@@ -77,6 +78,10 @@ ui: install
 
 bench: install
 	$(RUN) python -m bench.run
+
+# the engagement marts against the generator's truth: held-out scores, fatigue curve
+bench-engagement: install
+	$(RUN) python -m bench.engagement
 
 # build time per engine (DuckDB, PostgreSQL, Spark) at 20k and 200k customers
 bench-engines:
