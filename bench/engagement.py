@@ -9,8 +9,8 @@ loaded into a fresh DuckDB file and built twice: as of HOLDOUT_DAYS before the e
   (customer_engagement.engagement_rate) and raw (engaged / delivered; the channel's
   pooled rate for a customer with no history). Brier score and log loss, lower is
   better (raw rates of 0 or 1 are clipped to [0.001, 0.999] for the log loss);
-- the fatigue curve: per tier, the engagement rate at each trailing-7-day contact count
-  relative to the rate at 0, beside the generator's multiplier 1 / (1 + (c / c50)^k)
+- the fatigue curve: per tier, the standardized engagement rate at each trailing-7-day
+  contact count relative to the rate at 0, beside the generator's multiplier 1 / (1 + (c / c50)^k)
   (_truth/fatigue.json), and each tier's learned cap beside the cap the true curve gives
   at the tier's own base rate with the same rule (var
   chorus_fatigue_min_marginal_engagement);
@@ -93,7 +93,7 @@ def _holdout(con, train: str) -> dict:
 
 def _fatigue(con, truth: dict, threshold: float) -> dict:
     curve = con.sql(
-        "select engagement_tier, contacts_7d, messages, engagement_rate, tier_weekly_cap"
+        "select engagement_tier, contacts_7d, messages, standardized_rate, tier_weekly_cap"
         " from marts.fatigue_curve order by 1, 2"
     ).fetchall()
     c50, k = truth["c50"], truth["k"]

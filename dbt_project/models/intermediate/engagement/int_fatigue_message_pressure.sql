@@ -2,7 +2,10 @@
 -- contact pressure it met, i.e. the customer's marketing contacts on every channel
 -- combined sent in the 7 days before it (the message itself and any sent in the same
 -- second excluded), whether it was engaged with (the channel's engagement_event), and
--- the customer's engagement tier. The input of fatigue_curve.
+-- the customer's tier for the curve (int_fatigue_tiers.curve_tier, judged on the time
+-- before), and the rate expected of it without fatigue: the customer's own smoothed
+-- rate on that channel. Only messages of the last var chorus_fatigue_curve_days days.
+-- The input of fatigue_curve.
 
 with
 
@@ -57,11 +60,21 @@ final as (
         pressured.sent_at,
         cast(pressured.contacts_7d as bigint) as contacts_7d,
         pressured.is_engaged,
-        tiers.engagement_tier
+        tiers.curve_tier as engagement_tier,
+        engagement.engagement_rate as expected_rate
     from pressured
     inner join {{ ref('int_fatigue_tiers') }} as tiers
         on pressured.customer_id = tiers.customer_id
-    where pressured.delivered_at is not null
+    inner join {{ ref('customer_engagement') }} as engagement
+        on
+            pressured.customer_id = engagement.customer_id
+            and pressured.channel = engagement.channel
+    where
+        pressured.delivered_at is not null
+        and tiers.curve_tier is not null
+        and pressured.sent_at > {{ dbt.dateadd(
+            'day', -var('chorus_fatigue_curve_days'), chorus_as_of()
+        ) }}
 
 )
 

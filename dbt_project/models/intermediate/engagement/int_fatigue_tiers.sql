@@ -1,8 +1,18 @@
 -- One row per customer with delivered marketing messages: their engagement tier, from
--- their own responsiveness: the smoothed engagement rates of customer_engagement
--- averaged over their channels, weighted by messages delivered, compared with the
--- population's thirds (high: the top third, light: the bottom third, medium between).
--- Tiers by rank, not fixed rates, so they follow the business's own level of response.
+-- their own responsiveness (the smoothed engagement rates of customer_engagement
+-- averaged over their channels, weighted by messages delivered) against the
+-- population's thirds (high: the top third, light: the bottom third, medium between),
+-- so tiers follow the business's own level of response. The cap of customer_fatigue
+-- uses it.
+-- fatigue_curve measures the messages of the last var chorus_fatigue_curve_days days
+-- and must not sort customers by the outcomes it measures (a customer with two unopened
+-- messages would land in the light tier because of them, and make that tier look
+-- fatigued at low pressure): its tier, curve_tier, is the same ranking of the rate
+-- before those days, for customers with var chorus_fatigue_trend_min_messages
+-- delivered messages then.
+
+{% set double = chorus_type_double() %}
+{% set window_start = dbt.dateadd('day', -var('chorus_fatigue_curve_days'), chorus_as_of()) %}
 
 with
 
@@ -18,14 +28,51 @@ weighted as (
 
 ),
 
+earlier as (
+
+    select
+        contacts.customer_id,
+        cast(sum(
+            case
+                when channel_rules.engagement_event = 'opened'
+                    and (contacts.opened_at is not null or contacts.clicked_at is not null)
+                    then 1
+                when channel_rules.engagement_event = 'clicked'
+                    and contacts.clicked_at is not null then 1
+                when channel_rules.engagement_event = 'replied'
+                    and contacts.replied_at is not null then 1
+                else 0
+            end
+        ) as {{ double }}) / count(*) as earlier_rate
+    from {{ ref('contacts') }} as contacts
+    inner join {{ ref('channel_policy') }} as channel_rules
+        on contacts.channel = channel_rules.channel
+    where
+        contacts.customer_id is not null
+        and contacts.purpose = 'marketing'
+        and contacts.delivered_at is not null
+        and channel_rules.is_contact
+        and contacts.sent_at <= {{ window_start }}
+    group by 1
+    having count(*) >= {{ var('chorus_fatigue_trend_min_messages') }}
+
+),
+
 ranked as (
 
     select
-        customer_id,
-        base_rate,
-        delivered,
-        ntile(3) over (order by base_rate desc, customer_id asc) as third
+        weighted.customer_id,
+        weighted.base_rate,
+        weighted.delivered,
+        earlier.earlier_rate,
+        ntile(3) over (order by weighted.base_rate desc, weighted.customer_id) as third,
+        case when earlier.earlier_rate is not null then ntile(3) over (
+            partition by earlier.earlier_rate is null
+            order by earlier.earlier_rate desc, weighted.customer_id
+        ) end as earlier_third
     from weighted
+    left join earlier
+        on weighted.customer_id = earlier.customer_id
 
 ),
 
@@ -36,7 +83,10 @@ final as (
         base_rate,
         cast(delivered as bigint) as delivered,
         case third when 1 then 'high' when 2 then 'medium' else 'light' end
-            as engagement_tier
+            as engagement_tier,
+        earlier_rate,
+        case earlier_third when 1 then 'high' when 2 then 'medium' when 3 then 'light' end
+            as curve_tier
     from ranked
 
 )

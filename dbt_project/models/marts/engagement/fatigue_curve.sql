@@ -1,13 +1,20 @@
 -- One row per (engagement tier, contacts in the trailing 7 days): how the engagement
 -- rate of a marketing message falls with the contact pressure it met, and the weekly
--- cap of the tier that follows from it. A customer sent n messages a week meets about
--- n - 1 others in the 7 days before each, so n a week bring n * rate(n - 1) engagements;
--- the n-th message adds the difference to n - 1 a week. The tier's cap is the largest n
--- up to which every extra message still adds at least var
--- chorus_fatigue_min_marginal_engagement engagements and every point of the curve has
--- at least var chorus_fatigue_curve_min_messages messages behind it (never below var
--- chorus_fatigue_min_weekly_cap). Pressures above var chorus_fatigue_curve_max_contacts
--- are counted at that value.
+-- cap of the tier that follows from it.
+-- The messages sent at high pressure are not like those sent at none (other customers,
+-- other channels: a chat prompt to a visitor nobody else contacts, emails to people on
+-- many lists), so the raw rate at each pressure mixes fatigue with who and what is
+-- there. The curve is standardized instead: at each pressure, the messages' engagements
+-- over what their customers' own smoothed rates on those channels predict, relative to
+-- the same ratio at no pressure, times the tier's rate at no pressure
+-- (standardized_rate).
+-- A customer sent n messages a week meets about n - 1 others in the 7 days before
+-- each, so n a week bring n * rate(n - 1) engagements; the n-th message adds the
+-- difference to n - 1 a week. The tier's cap is the largest n up to which every extra
+-- message still adds at least var chorus_fatigue_min_marginal_engagement engagements
+-- and every point has at least var chorus_fatigue_curve_min_messages messages (never
+-- below var chorus_fatigue_min_weekly_cap). Pressures above var
+-- chorus_fatigue_curve_max_contacts are counted at that value.
 
 {% set double = chorus_type_double() %}
 {% set max_contacts = var('chorus_fatigue_curve_max_contacts') %}
@@ -19,7 +26,8 @@ pressure as (
     select
         engagement_tier,
         least(contacts_7d, {{ max_contacts }}) as contacts_7d,
-        is_engaged
+        is_engaged,
+        expected_rate
     from {{ ref('int_fatigue_message_pressure') }}
 
 ),
@@ -32,9 +40,28 @@ points as (
         cast(count(*) as bigint) as messages,
         cast(sum(case when is_engaged then 1 else 0 end) as bigint) as engaged,
         cast(sum(case when is_engaged then 1 else 0 end) as {{ double }}) / count(*)
-            as engagement_rate
+            as engagement_rate,
+        cast(sum(case when is_engaged then 1 else 0 end) as {{ double }}) / sum(expected_rate)
+            as engaged_over_expected
     from pressure
     group by 1, 2
+
+),
+
+standardized as (
+
+    select
+        points.*,
+        case
+            when unpressured.engaged_over_expected > 0
+                then unpressured.engagement_rate
+                * points.engaged_over_expected / unpressured.engaged_over_expected
+        end as standardized_rate
+    from points
+    left join points as unpressured
+        on
+            points.engagement_tier = unpressured.engagement_tier
+            and unpressured.contacts_7d = 0
 
 ),
 
@@ -43,9 +70,9 @@ weekly as (
     select
         *,
         contacts_7d + 1 as weekly_messages,
-        (contacts_7d + 1) * engagement_rate as weekly_engagements,
-        (contacts_7d + 1) * engagement_rate - coalesce(
-            lag((contacts_7d + 1) * engagement_rate) over (
+        (contacts_7d + 1) * standardized_rate as weekly_engagements,
+        (contacts_7d + 1) * standardized_rate - coalesce(
+            lag((contacts_7d + 1) * standardized_rate) over (
                 partition by engagement_tier order by contacts_7d
             ),
             0
@@ -54,7 +81,7 @@ weekly as (
         contacts_7d = row_number() over (
             partition by engagement_tier order by contacts_7d
         ) - 1 as is_contiguous
-    from points
+    from standardized
 
 ),
 
@@ -66,6 +93,7 @@ first_stop as (
             case
                 when
                     not is_contiguous
+                    or standardized_rate is null
                     or messages < {{ var('chorus_fatigue_curve_min_messages') }}
                     or marginal_engagements < {{ var('chorus_fatigue_min_marginal_engagement') }}
                     then weekly_messages
@@ -86,6 +114,7 @@ final as (
         weekly.messages,
         weekly.engaged,
         cast(weekly.engagement_rate as {{ double }}) as engagement_rate,
+        cast(weekly.standardized_rate as {{ double }}) as standardized_rate,
         cast(weekly.weekly_engagements as {{ double }}) as weekly_engagements,
         cast(weekly.marginal_engagements as {{ double }}) as marginal_engagements,
         cast(greatest(
