@@ -46,8 +46,12 @@ COMPARED = {
 
 def run(db: Path, work: Path, as_of, *args: str) -> None:
     # no lookback: every load here is seconds after the one before, so the default
-    # window (hours) would re-read every message and hide the incremental path
-    variables = f"{{chorus_as_of: '{as_of.isoformat()}', chorus_engagement_lookback_hours: 0}}"
+    # window (hours) would re-read every message and hide the incremental path; a
+    # fatigue curve over the last 20 of the 45 days, so tiers have days before it
+    variables = (
+        f"{{chorus_as_of: '{as_of.isoformat()}', chorus_engagement_lookback_hours: 0,"
+        " chorus_fatigue_curve_days: 20}"
+    )
     outcome = run_dbt(
         ["run", "--select", *BUILD, *args, "--vars", variables],
         db_path=db,

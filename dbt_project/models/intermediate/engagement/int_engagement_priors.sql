@@ -3,8 +3,9 @@
 -- '(all)' is the whole population, the prior of a stage with fewer than var
 -- chorus_engagement_prior_min_customers customers with history.
 -- Fit, over the customers with at least one delivered message: the mean m = (total
--- successes + 0.5) / (total trials + 1), inside (0, 1) even when all responded; the spread between customers v = the trial-weighted
--- variance of their rates less the binomial noise those trials alone would give,
+-- successes + 0.5) / (total trials + 1), inside (0, 1) even when all responded; the
+-- spread between customers v = the trial-weighted variance of their rates less the
+-- binomial noise those trials alone would give,
 -- m (1 - m) * customers / trials; the prior strength (alpha + beta, in messages)
 -- k = m (1 - m) / v - 1, kept within var chorus_engagement_prior_strength_min and _max
 -- (the maximum also when v <= 0: the customers differ no more than chance);

@@ -34,12 +34,15 @@ earlier as (
         contacts.customer_id,
         cast(sum(
             case
-                when channel_rules.engagement_event = 'opened'
+                when
+                    channel_rules.engagement_event = 'opened'
                     and (contacts.opened_at is not null or contacts.clicked_at is not null)
                     then 1
-                when channel_rules.engagement_event = 'clicked'
+                when
+                    channel_rules.engagement_event = 'clicked'
                     and contacts.clicked_at is not null then 1
-                when channel_rules.engagement_event = 'replied'
+                when
+                    channel_rules.engagement_event = 'replied'
                     and contacts.replied_at is not null then 1
                 else 0
             end
@@ -65,10 +68,10 @@ ranked as (
         weighted.base_rate,
         weighted.delivered,
         earlier.earlier_rate,
-        ntile(3) over (order by weighted.base_rate desc, weighted.customer_id) as third,
+        ntile(3) over (order by weighted.base_rate desc, weighted.customer_id asc) as third,
         case when earlier.earlier_rate is not null then ntile(3) over (
             partition by earlier.earlier_rate is null
-            order by earlier.earlier_rate desc, weighted.customer_id
+            order by earlier.earlier_rate desc, weighted.customer_id asc
         ) end as earlier_third
     from weighted
     left join earlier
@@ -82,9 +85,9 @@ final as (
         customer_id,
         base_rate,
         cast(delivered as bigint) as delivered,
+        earlier_rate,
         case third when 1 then 'high' when 2 then 'medium' else 'light' end
             as engagement_tier,
-        earlier_rate,
         case earlier_third when 1 then 'high' when 2 then 'medium' when 3 then 'light' end
             as curve_tier
     from ranked

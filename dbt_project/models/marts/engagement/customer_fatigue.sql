@@ -18,7 +18,9 @@
 --   to and can be reached on (an opt-out or a hard bounce takes that channel's volume
 --   away rather than moving it to the others), rounded down, at least var
 --   chorus_fatigue_min_weekly_cap while any channel is left, 0 when none is.
--- A customer without history is in the medium tier, with the whole share.
+-- A customer without history is in the medium tier, with the whole share; a tier the
+-- curve has no data for yet (a business with a short history) has var
+-- chorus_fatigue_default_weekly_cap.
 
 {% set double = chorus_type_double() %}
 {% set as_of = chorus_as_of() %}
@@ -179,7 +181,7 @@ signals as (
     select
         customer_list.customer_id,
         coalesce(tiers.engagement_tier, 'medium') as engagement_tier,
-        coalesce(tier_caps.tier_weekly_cap, {{ var('chorus_fatigue_min_weekly_cap') }})
+        coalesce(tier_caps.tier_weekly_cap, {{ var('chorus_fatigue_default_weekly_cap') }})
             as tier_weekly_cap,
         coalesce(windows.contacts_last_7d, cast(0 as bigint)) as contacts_last_7d,
         coalesce(windows.contacts_last_28d, cast(0 as bigint)) as contacts_last_28d,

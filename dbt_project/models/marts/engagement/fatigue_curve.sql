@@ -54,8 +54,9 @@ standardized as (
         points.*,
         case
             when unpressured.engaged_over_expected > 0
-                then unpressured.engagement_rate
-                * points.engaged_over_expected / unpressured.engaged_over_expected
+                then
+                    unpressured.engagement_rate
+                    * points.engaged_over_expected / unpressured.engaged_over_expected
         end as standardized_rate
     from points
     left join points as unpressured
