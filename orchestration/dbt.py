@@ -78,6 +78,12 @@ def dbt_args(
         "--target",
         settings.dbt_target(),
     ]
+    if command[0] in ("build", "test") and "--indirect-selection" not in command:
+        # a selection runs the tests it can build, not every test touching a selected
+        # node: dbt's default (eager) would also run a test of an unselected model whose
+        # table does not exist (journey_steps' test of campaigns in `--select
+        # +customers`)
+        args += ["--indirect-selection", "buildable"]
     if work_dir is not None:  # separate target/ and logs/ (tests running side by side)
         args += ["--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs")]
     if vars:

@@ -83,7 +83,11 @@ def built_as_of_cut(built, tmp_path_factory):
 def test_build_passes_every_node(built):
     _, _, result = built
     assert result.success, failures(result)
-    assert failures(result) == []
+    # the fixture's provider events name campaigns the seed does not know (sent from
+    # the provider's own tool): still contacts, and the relationship test only warns
+    unknown_campaigns = [f for f in failures(result) if "contacts_campaign_id" in f]
+    assert [f.split(": ")[1].split()[0] for f in unknown_campaigns] == ["warn"]
+    assert [f for f in failures(result) if f not in unknown_campaigns] == []
     kinds = [r.node.resource_type for r in result.result.results]
     staging = [
         r
