@@ -55,14 +55,9 @@ def _holdout(con, train: str) -> dict:
     """Brier and log loss of smoothed and raw rates on the messages after training."""
     rows = con.sql(
         f"""
-        with policy as (select channel, engagement_event from seeds.channel_policy),
-        later as (
-            select c.customer_id, c.channel,
-                case when p.engagement_event = 'opened'
-                        then c.opened_at is not null or c.clicked_at is not null
-                    when p.engagement_event = 'clicked' then c.clicked_at is not null
-                    else c.replied_at is not null end as engaged
-            from marts.contacts c join policy p using (channel)
+        with later as (
+            select c.customer_id, c.channel, c.engaged_at is not null as engaged
+            from marts.contacts c
             where c.customer_id is not null and c.purpose = 'marketing'
                 and c.delivered_at is not null
                 and c.sent_at > (select max(as_of) from {train}_as_of)

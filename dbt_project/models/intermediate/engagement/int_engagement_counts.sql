@@ -17,7 +17,7 @@ contacts as (
         contacts.opened_at,
         contacts.clicked_at,
         contacts.replied_at,
-        channel_rules.engagement_event,
+        contacts.engaged_at,
         channel_rules.tracks_opens
     from {{ ref('contacts') }} as contacts
     inner join {{ ref('channel_policy') }} as channel_rules
@@ -41,16 +41,7 @@ per_channel as (
         ) as bigint) as opened,
         cast(sum(case when clicked_at is not null then 1 else 0 end) as bigint) as clicked,
         cast(sum(case when replied_at is not null then 1 else 0 end) as bigint) as replied,
-        cast(sum(
-            case
-                when
-                    engagement_event = 'opened'
-                    and (opened_at is not null or clicked_at is not null) then 1
-                when engagement_event = 'clicked' and clicked_at is not null then 1
-                when engagement_event = 'replied' and replied_at is not null then 1
-                else 0
-            end
-        ) as bigint) as engaged
+        cast(sum(case when engaged_at is not null then 1 else 0 end) as bigint) as engaged
     from contacts
     group by 1, 2, 3
 

@@ -24,12 +24,7 @@ marketing as (
         contacts.channel,
         contacts.sent_at,
         contacts.delivered_at,
-        case
-            when policy.engagement_event = 'opened'
-                then contacts.opened_at is not null or contacts.clicked_at is not null
-            when policy.engagement_event = 'clicked' then contacts.clicked_at is not null
-            else contacts.replied_at is not null
-        end as is_engaged,
+        contacts.engaged_at is not null as is_engaged,
         {{ chorus_epoch_seconds('contacts.sent_at') }} as sent_epoch
     from {{ ref('contacts') }} as contacts
     inner join policy

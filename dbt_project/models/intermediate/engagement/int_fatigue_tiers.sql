@@ -32,21 +32,8 @@ earlier as (
 
     select
         contacts.customer_id,
-        cast(sum(
-            case
-                when
-                    channel_rules.engagement_event = 'opened'
-                    and (contacts.opened_at is not null or contacts.clicked_at is not null)
-                    then 1
-                when
-                    channel_rules.engagement_event = 'clicked'
-                    and contacts.clicked_at is not null then 1
-                when
-                    channel_rules.engagement_event = 'replied'
-                    and contacts.replied_at is not null then 1
-                else 0
-            end
-        ) as {{ double }}) / count(*) as earlier_rate
+        cast(sum(case when contacts.engaged_at is not null then 1 else 0 end) as {{ double }})
+        / count(*) as earlier_rate
     from {{ ref('contacts') }} as contacts
     inner join {{ ref('channel_policy') }} as channel_rules
         on contacts.channel = channel_rules.channel

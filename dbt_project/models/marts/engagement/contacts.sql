@@ -30,6 +30,12 @@ campaigns as (
 
 ),
 
+channel_rules as (
+
+    select channel, engagement_event from {{ ref('channel_policy') }}
+
+),
+
 final as (
 
     select
@@ -54,6 +60,12 @@ final as (
         messages.complained_at,
         messages.unsubscribed_at,
         messages.dismissed_at,
+        -- the channel's engagement_event (channel_policy): what counts as engaging
+        case channel_rules.engagement_event
+            when 'opened' then coalesce(messages.opened_at, messages.clicked_at)
+            when 'clicked' then messages.clicked_at
+            when 'replied' then messages.replied_at
+        end as engaged_at,
         messages.outcome,
         case
             when campaigns.objective = 'transactional' then 'transactional'
@@ -68,6 +80,8 @@ final as (
             and messages.identifier_value = identifiers.identifier_value
     left join campaigns
         on messages.campaign_id = campaigns.campaign_id
+    left join channel_rules
+        on messages.channel = channel_rules.channel
 
 )
 

@@ -47,12 +47,7 @@ marketing as (
         contacts.channel,
         contacts.sent_at,
         contacts.delivered_at,
-        case
-            when policy.engagement_event = 'opened'
-                then coalesce(contacts.opened_at, contacts.clicked_at)
-            when policy.engagement_event = 'clicked' then contacts.clicked_at
-            else contacts.replied_at
-        end as engaged_at
+        contacts.engaged_at
     from {{ ref('contacts') }} as contacts
     inner join policy
         on contacts.channel = policy.channel
