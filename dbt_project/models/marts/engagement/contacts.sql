@@ -32,7 +32,10 @@ campaigns as (
 
 channel_rules as (
 
-    select channel, engagement_event from {{ ref('channel_policy') }}
+    select
+        channel,
+        engagement_event
+    from {{ ref('channel_policy') }}
 
 ),
 
@@ -60,13 +63,13 @@ final as (
         messages.complained_at,
         messages.unsubscribed_at,
         messages.dismissed_at,
+        messages.outcome,
         -- the channel's engagement_event (channel_policy): what counts as engaging
         case channel_rules.engagement_event
             when 'opened' then coalesce(messages.opened_at, messages.clicked_at)
             when 'clicked' then messages.clicked_at
             when 'replied' then messages.replied_at
         end as engaged_at,
-        messages.outcome,
         case
             when campaigns.objective = 'transactional' then 'transactional'
             else 'marketing'
