@@ -38,6 +38,70 @@ def day_before(db: Path):
     return latest - timedelta(days=1)
 
 
+def split(data_dir: Path) -> dict:
+    """Split the generated exports in two loads, as a business's first load and the next
+    day's: day1/ holds every row up to one day before the latest event, day2/ the rest
+    (order lines go with their order; tables with no time go whole into day1/). The
+    cut ignores times more than 24 hours ahead of the wall clock, as as_of does."""
+    from datetime import UTC, datetime, timedelta
+
+    import duckdb
+
+    from orchestration.contract import TABLES
+
+    def at(column: str) -> str:
+        # exports may write times as text, with an offset; a time that does not parse
+        # (a bad row the loader will reject) is null
+        return f"cast(try_cast(cast({column} as varchar) as timestamptz) as timestamp)"
+
+    horizon = datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=24)
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    files = {
+        name: data_dir / f"{name}.parquet"
+        for name in TABLES
+        if (data_dir / f"{name}.parquet").exists()
+    }
+    (latest,) = con.execute(
+        "select max(t) from ("
+        + " union all ".join(
+            f"select max({at(TABLES[name].time_column)}) as t from '{path}'"
+            f" where {at(TABLES[name].time_column)} <= $horizon"
+            for name, path in files.items()
+            if TABLES[name].time_column
+        )
+        + ")",
+        {"horizon": horizon},
+    ).fetchall()[0]
+    cut = latest - timedelta(days=1)
+    at_cut = f"timestamp '{cut.isoformat(sep=' ')}'"
+    rows = {"day1": 0, "day2": 0}
+    for day in rows:
+        (data_dir / day).mkdir(exist_ok=True)
+    for name, path in files.items():
+        column = TABLES[name].time_column
+        if column:
+            # a row whose time does not parse goes with the first load
+            day1 = f"coalesce({at(column)} <= {at_cut}, true)"
+            parts = {"day1": day1, "day2": f"not {day1}"}
+        elif name == "order_items":
+            orders = files["orders"]
+            parts = {
+                day: f"order_id in (select order_id from '{orders}' where {condition})"
+                for day, condition in (
+                    ("day1", f"coalesce({at('ordered_at')} <= {at_cut}, true)"),
+                    ("day2", f"not coalesce({at('ordered_at')} <= {at_cut}, true)"),
+                )
+            }
+        else:
+            parts = {"day1": "true"}
+        for day, condition in parts.items():
+            relation = con.sql(f"select * from '{path}' where {condition}")
+            rows[day] += relation.count("*").fetchall()[0][0]
+            relation.write_parquet(str(data_dir / day / f"{name}.parquet"))
+    return {"rows": rows["day1"] + rows["day2"], "rows_day2": rows["day2"], "cut": cut.isoformat()}
+
+
 def main(step: str, data_dir: str, db: str, customers: int, days: int) -> dict:
     started = time.perf_counter()
     extra: dict = {}
@@ -46,16 +110,28 @@ def main(step: str, data_dir: str, db: str, customers: int, days: int) -> dict:
 
         stats = generate(Path(data_dir), customers=customers, days=days, seed=42)
         extra["rows"] = sum(stats["rows"].values())
-    elif step == "load":
+    elif step == "split":
+        extra.update(split(Path(data_dir)))
+    elif step.startswith("copy:"):
+        # a copy of the warehouse as it is now, for a step to run on later
+        import shutil
+
+        shutil.copyfile(db, Path(db).with_name(step.partition(":")[2] + ".duckdb"))
+    elif step.startswith("load"):
+        # "load" loads every export; "load:day1" one folder of the split
         from orchestration.loader import load_directory
 
-        summary = load_directory(Path(data_dir), db_path=Path(db))
+        folder = Path(data_dir) / step.partition(":")[2]
+        summary = load_directory(folder, db_path=Path(db))
         extra["rows"] = summary.total_loaded
         extra["rejected"] = summary.total_rejected
-    elif step.startswith(("dbt:", "dbt@day_before:")):
+    elif step.startswith(("dbt:", "dbt@day_before:", "dbt@")):
         from orchestration.dbt import run_dbt
 
         prefix, _, command = step.partition(":")
+        if prefix.startswith("dbt@") and prefix != "dbt@day_before":
+            # dbt@<copy>: on the copy of the warehouse that step copy:<copy> made
+            db = str(Path(db).with_name(prefix[4:] + ".duckdb"))
         args = command.split()
         if prefix == "dbt@day_before":
             # the build of the day before: as_of one day before the latest event, so the
@@ -66,11 +142,16 @@ def main(step: str, data_dir: str, db: str, customers: int, days: int) -> dict:
             raise SystemExit(f"{step} failed: {outcome.failures or outcome.exception}")
         extra["nodes"] = sum(outcome.counts.values())
         # where the time went: each model's own time, slowest first (tests excluded)
+        results = outcome.result.result.results
         extra["node_seconds"] = {
             result.node.name: round(result.execution_time, 2)
-            for result in sorted(outcome.result.result.results, key=lambda r: -r.execution_time)
+            for result in sorted(results, key=lambda r: -r.execution_time)
             if result.node.resource_type == "model"
         }
+        # the data and unit tests' time together, when the step ran any
+        tests = [r.execution_time for r in results if r.node.resource_type in ("test", "unit_test")]
+        if tests:
+            extra["test_seconds"] = round(sum(tests), 2)
     elif step == "networkx":
         # the reference: networkx components of exactly the edges the SQL resolved
         import networkx as nx

@@ -32,7 +32,7 @@ COMPARED = {
     "intermediate.int_engagement_messages": "contact_id, channel, message_id, campaign_id,"
     " identifier_type, identifier_value, sent_at, is_send_missing, delivered_at, opened_at,"
     " clicked_at, replied_at, bounced_at, complained_at, unsubscribed_at, dismissed_at,"
-    " outcome, last_loaded_at",
+    " outcome, last_event_at, last_loaded_at",
     "marts.contacts": "*",
     "marts.customer_consent": "*",
     "marts.consent_history": "*",

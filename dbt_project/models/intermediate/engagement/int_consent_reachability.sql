@@ -5,6 +5,7 @@
 -- bounces in a row, with no delivery after them, make the channel unreachable (the
 -- contract's events do not tell a hard bounce from a soft one, and one soft bounce
 -- must not silence an address for good). A later delivery makes it reachable again.
+{{ config(materialized='table') }}  -- read by several models: computed once
 
 with
 

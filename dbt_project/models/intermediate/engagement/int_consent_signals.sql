@@ -8,6 +8,7 @@
 -- resolves through customer_identifiers, so an opt-out given on any identifier of a
 -- customer, a secondary phone included, is the customer's. Channel `all` stays `all`
 -- here; int_consent_states applies it to every channel.
+{{ config(materialized='table') }}  -- read by several models: computed once
 
 with
 
@@ -64,18 +65,11 @@ from_consent_events as (
 
 ),
 
-message_events as (
+answer_outcomes as (
 
-    select
-        events.*,
-        case
-            when campaigns.objective = 'transactional' then 'transactional'
-            else 'marketing'
-        end as purpose
-    from {{ ref('int_engagement_message_events') }} as events
-    left join {{ ref('campaigns') }} as campaigns
-        on events.campaign_id = campaigns.campaign_id
-    where events.outcome in ('unsubscribed', 'complained')
+    select 'unsubscribed' as outcome
+    union all
+    select 'complained' as outcome
 
 ),
 
@@ -84,15 +78,28 @@ answers as (
     -- an unsubscribe or a STOP opts out of the purpose of the message it answered; a
     -- spam complaint opts out of marketing email whatever it answered
     select
-        channel,
-        message_id,
-        outcome,
-        identifier_type,
-        identifier_value,
-        case when outcome = 'complained' then 'marketing' else purpose end as purpose,
-        min(occurred_at) as occurred_at
-    from message_events
-    group by 1, 2, 3, 4, 5, 6
+        messages.channel,
+        messages.message_id,
+        outcomes.outcome,
+        messages.identifier_type,
+        messages.identifier_value,
+        case
+            when outcomes.outcome = 'complained' then 'marketing'
+            when campaigns.objective = 'transactional' then 'transactional'
+            else 'marketing'
+        end as purpose,
+        case
+            when outcomes.outcome = 'complained' then messages.complained_at
+            else messages.unsubscribed_at
+        end as occurred_at
+    from {{ ref('int_engagement_messages') }} as messages
+    inner join answer_outcomes as outcomes
+        on
+            (outcomes.outcome = 'unsubscribed' and messages.unsubscribed_at is not null)
+            or (outcomes.outcome = 'complained' and messages.complained_at is not null)
+    left join {{ ref('campaigns') }} as campaigns
+        on messages.campaign_id = campaigns.campaign_id
+    where messages.unsubscribed_at is not null or messages.complained_at is not null
 
 ),
 

@@ -1,49 +1,26 @@
--- One row per (customer, channel, metric) the customer received delivered marketing
--- messages on: the trials (messages delivered) and successes of each metric, unpivoted
--- so one prior fit serves them all. Metrics: open (opened, or clicked: a click proves
--- the open; only where channel_channel_rules.tracks_opens), click, reply, and engagement (the
--- channel's engagement_event in channel_policy). Messages to shared or junk identifiers
--- have no customer and count for nobody; transactional messages are opened for other
--- reasons and stay out.
+-- One row per (customer, channel) the customer was sent marketing messages on: messages
+-- sent and delivered, how many of the delivered ones were opened (opened, or clicked: a
+-- click proves the open), clicked, replied to and engaged with (the channel's
+-- engagement_event in channel_policy), and the last open, click or reply. Messages to
+-- shared or junk identifiers have no customer and count for nobody; transactional
+-- messages are opened for other reasons and stay out. The trials and successes of every
+-- rate in customer_engagement and of the priors' fit (int_engagement_priors).
+{{ config(materialized='table') }}  -- read by several models: computed once
 
 with
 
 contacts as (
 
     select
-        contacts.customer_id,
-        contacts.channel,
-        contacts.delivered_at,
-        contacts.opened_at,
-        contacts.clicked_at,
-        contacts.replied_at,
-        contacts.engaged_at,
-        channel_rules.tracks_opens
-    from {{ ref('contacts') }} as contacts
-    inner join {{ ref('channel_policy') }} as channel_rules
-        on contacts.channel = channel_rules.channel
-    where
-        contacts.customer_id is not null
-        and contacts.purpose = 'marketing'
-        and contacts.delivered_at is not null
-
-),
-
-per_channel as (
-
-    select
         customer_id,
         channel,
-        tracks_opens,
-        cast(count(*) as bigint) as delivered,
-        cast(sum(
-            case when opened_at is not null or clicked_at is not null then 1 else 0 end
-        ) as bigint) as opened,
-        cast(sum(case when clicked_at is not null then 1 else 0 end) as bigint) as clicked,
-        cast(sum(case when replied_at is not null then 1 else 0 end) as bigint) as replied,
-        cast(sum(case when engaged_at is not null then 1 else 0 end) as bigint) as engaged
-    from contacts
-    group by 1, 2, 3
+        opened_at,
+        clicked_at,
+        replied_at,
+        engaged_at,
+        delivered_at
+    from {{ ref('contacts') }}
+    where customer_id is not null and purpose = 'marketing'
 
 ),
 
@@ -52,35 +29,26 @@ final as (
     select
         customer_id,
         channel,
-        'open' as metric,
-        delivered as trials,
-        opened as successes
-    from per_channel
-    where tracks_opens
-    union all
-    select
-        customer_id,
-        channel,
-        'click' as metric,
-        delivered as trials,
-        clicked as successes
-    from per_channel
-    union all
-    select
-        customer_id,
-        channel,
-        'reply' as metric,
-        delivered as trials,
-        replied as successes
-    from per_channel
-    union all
-    select
-        customer_id,
-        channel,
-        'engagement' as metric,
-        delivered as trials,
-        engaged as successes
-    from per_channel
+        cast(count(*) as bigint) as sent,
+        cast(sum(case when delivered_at is not null then 1 else 0 end) as bigint) as delivered,
+        cast(sum(case
+            when delivered_at is not null and (opened_at is not null or clicked_at is not null)
+                then 1
+            else 0
+        end) as bigint) as opened,
+        cast(sum(
+            case when delivered_at is not null and clicked_at is not null then 1 else 0 end
+        ) as bigint) as clicked,
+        cast(sum(
+            case when delivered_at is not null and replied_at is not null then 1 else 0 end
+        ) as bigint) as replied,
+        cast(sum(
+            case when delivered_at is not null and engaged_at is not null then 1 else 0 end
+        ) as bigint) as engaged,
+        -- greatest() skips nulls on DuckDB, PostgreSQL and Spark
+        max(greatest(opened_at, clicked_at, replied_at)) as last_engaged_at
+    from contacts
+    group by 1, 2
 
 )
 

@@ -70,20 +70,58 @@ in_scope as (
 
 {% endif %}
 
+outcomes as (
+
+    select
+        channel,
+        message_id,
+        -- the identifier and campaign of the send itself: read here when the message
+        -- has exactly one send event (nearly all do), else in `addressed` below
+        count(case when outcome = 'sent' then 1 end) as send_events,
+        min(case when outcome = 'sent' then campaign_id end) as send_campaign_id,
+        min(case when outcome = 'sent' then identifier_type end) as send_identifier_type,
+        min(case when outcome = 'sent' then identifier_value end) as send_identifier_value,
+        min(case when outcome = 'sent' then occurred_at end) as sent_event_at,
+        min(occurred_at) as first_event_at,
+        min(case when outcome = 'delivered' then occurred_at end) as delivered_at,
+        min(case when outcome = 'opened' then occurred_at end) as opened_at,
+        min(case when outcome = 'clicked' then occurred_at end) as clicked_at,
+        min(case when outcome = 'replied' then occurred_at end) as replied_at,
+        min(case when outcome = 'bounced' then occurred_at end) as bounced_at,
+        min(case when outcome = 'complained' then occurred_at end) as complained_at,
+        min(case when outcome = 'unsubscribed' then occurred_at end) as unsubscribed_at,
+        min(case when outcome = 'dismissed' then occurred_at end) as dismissed_at,
+        max(occurred_at) as last_event_at,
+        max(_loaded_at) as last_loaded_at
+    from in_scope
+    group by 1, 2
+
+),
+
 ranked as (
 
-    -- the identifier and campaign of the send itself; before its send event has
-    -- arrived, those of the earliest event
+    -- a message with no send event yet, or with several (a provider's retry): the
+    -- identifier and campaign of its first send, before any send has arrived those of
+    -- its earliest event
     select
-        *,
+        in_scope.channel,
+        in_scope.message_id,
+        in_scope.campaign_id,
+        in_scope.identifier_type,
+        in_scope.identifier_value,
         row_number() over (
-            partition by channel, message_id
+            partition by in_scope.channel, in_scope.message_id
             order by
-                case when outcome = 'sent' then 0 else 1 end,
-                occurred_at,
-                identifier_value
+                case when in_scope.outcome = 'sent' then 0 else 1 end,
+                in_scope.occurred_at,
+                in_scope.identifier_value
         ) as event_rank
     from in_scope
+    inner join outcomes
+        on
+            in_scope.channel = outcomes.channel
+            and in_scope.message_id = outcomes.message_id
+    where outcomes.send_events <> 1
 
 ),
 
@@ -100,36 +138,24 @@ addressed as (
 
 ),
 
-outcomes as (
-
-    select
-        channel,
-        message_id,
-        min(case when outcome = 'sent' then occurred_at end) as sent_event_at,
-        min(occurred_at) as first_event_at,
-        min(case when outcome = 'delivered' then occurred_at end) as delivered_at,
-        min(case when outcome = 'opened' then occurred_at end) as opened_at,
-        min(case when outcome = 'clicked' then occurred_at end) as clicked_at,
-        min(case when outcome = 'replied' then occurred_at end) as replied_at,
-        min(case when outcome = 'bounced' then occurred_at end) as bounced_at,
-        min(case when outcome = 'complained' then occurred_at end) as complained_at,
-        min(case when outcome = 'unsubscribed' then occurred_at end) as unsubscribed_at,
-        min(case when outcome = 'dismissed' then occurred_at end) as dismissed_at,
-        max(_loaded_at) as last_loaded_at
-    from in_scope
-    group by 1, 2
-
-),
-
 final as (
 
     select
         {{ dbt.concat(["outcomes.channel", "'-'", "outcomes.message_id"]) }} as contact_id,
         outcomes.channel,
         outcomes.message_id,
-        addressed.campaign_id,
-        addressed.identifier_type,
-        addressed.identifier_value,
+        case
+            when outcomes.send_events = 1 then outcomes.send_campaign_id
+            else addressed.campaign_id
+        end as campaign_id,
+        case
+            when outcomes.send_events = 1 then outcomes.send_identifier_type
+            else addressed.identifier_type
+        end as identifier_type,
+        case
+            when outcomes.send_events = 1 then outcomes.send_identifier_value
+            else addressed.identifier_value
+        end as identifier_value,
         coalesce(outcomes.sent_event_at, outcomes.first_event_at) as sent_at,
         outcomes.sent_event_at is null as is_send_missing,
         outcomes.delivered_at,
@@ -152,10 +178,11 @@ final as (
             when outcomes.delivered_at is not null then 'delivered'
             else 'sent'
         end as outcome,
+        outcomes.last_event_at,
         outcomes.last_loaded_at,
         {{ chorus_as_of() }} as built_as_of
     from outcomes
-    inner join addressed
+    left join addressed
         on
             outcomes.channel = addressed.channel
             and outcomes.message_id = addressed.message_id

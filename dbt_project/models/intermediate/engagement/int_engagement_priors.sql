@@ -16,14 +16,66 @@
 
 with
 
+policy as (
+
+    select
+        channel,
+        tracks_opens
+    from {{ ref('channel_policy') }}
+
+),
+
 counts as (
 
     select
         counts.*,
-        profiles.lifecycle_stage
+        profiles.lifecycle_stage,
+        policy.tracks_opens
     from {{ ref('int_engagement_counts') }} as counts
     inner join {{ ref('int_customer_profiles') }} as profiles
         on counts.customer_id = profiles.customer_id
+    inner join policy
+        on counts.channel = policy.channel
+    where counts.delivered > 0
+
+),
+
+-- one row per (customer, channel, metric): the metric's trials (messages delivered)
+-- and successes; opens only where the channel tracks them
+metrics as (
+
+    select
+        lifecycle_stage,
+        channel,
+        'open' as metric,
+        delivered as trials,
+        opened as successes
+    from counts
+    where tracks_opens
+    union all
+    select
+        lifecycle_stage,
+        channel,
+        'click' as metric,
+        delivered as trials,
+        clicked as successes
+    from counts
+    union all
+    select
+        lifecycle_stage,
+        channel,
+        'reply' as metric,
+        delivered as trials,
+        replied as successes
+    from counts
+    union all
+    select
+        lifecycle_stage,
+        channel,
+        'engagement' as metric,
+        delivered as trials,
+        engaged as successes
+    from counts
 
 ),
 
@@ -35,7 +87,7 @@ by_customer as (
         metric,
         trials,
         successes
-    from counts
+    from metrics
     union all
     select
         '(all)' as segment,
@@ -43,7 +95,7 @@ by_customer as (
         metric,
         trials,
         successes
-    from counts
+    from metrics
 
 ),
 

@@ -6,6 +6,7 @@
 -- email_unsubscribe, sms_stop and hard_bounce (from consent and reachability). An
 -- event's customer is that of its most trusted identifier that resolved (account,
 -- email, cookie).
+{{ config(materialized='table') }}  -- read by several models: computed once
 
 with
 

@@ -10,6 +10,7 @@
 -- fatigued at low pressure): its tier, curve_tier, is the same ranking of the rate
 -- before those days, for customers with var chorus_fatigue_trend_min_messages
 -- delivered messages then.
+{{ config(materialized='table') }}  -- read by several models: computed once
 
 {% set double = chorus_type_double() %}
 {% set window_start = dbt.dateadd('day', -var('chorus_fatigue_curve_days'), chorus_as_of()) %}

@@ -24,68 +24,56 @@ policy as (
 
 ),
 
-purposes as (
-
-    select 'marketing' as purpose
-    union all
-    select 'transactional' as purpose
-
-),
-
-grid as (
-
-    select
-        customer_list.customer_id,
-        policy.channel,
-        purposes.purpose,
-        policy.soft_opt_in_days,
-        case
-            when purposes.purpose = 'marketing' then policy.marketing_consent_default
-            else policy.transactional_consent_default
-        end as consent_default
-    from customer_list
-    cross join policy
-    cross join purposes
-
-),
-
 signals as (
 
-    select * from {{ ref('int_consent_signals') }}
-    where customer_id is not null
+    -- channel `all` counts for every channel of the policy
+    select
+        signals.customer_id,
+        policy.channel,
+        signals.purpose,
+        signals.status,
+        signals.source,
+        signals.source_event_id,
+        signals.occurred_at
+    from {{ ref('int_consent_signals') }} as signals
+    inner join policy
+        on signals.channel = policy.channel or signals.channel = 'all'
+    where signals.customer_id is not null
 
 ),
 
 ranked as (
 
     select
-        grid.customer_id,
-        grid.channel,
-        grid.purpose,
-        signals.status,
-        signals.source,
-        signals.source_event_id,
-        signals.occurred_at,
+        *,
         row_number() over (
-            partition by grid.customer_id, grid.channel, grid.purpose
+            partition by customer_id, channel, purpose
             order by
-                signals.occurred_at desc,
-                case when signals.status = 'opted_out' then 0 else 1 end,
-                signals.source_event_id desc
+                occurred_at desc,
+                case when status = 'opted_out' then 0 else 1 end,
+                source_event_id desc
         ) as signal_rank
-    from grid
-    inner join signals
-        on
-            grid.customer_id = signals.customer_id
-            and grid.purpose = signals.purpose
-            and (grid.channel = signals.channel or signals.channel = 'all')
+    from signals
 
 ),
 
+-- the latest signal of each purpose, side by side: one row per (customer, channel)
 latest as (
 
-    select * from ranked
+    -- noqa: disable=LT01,LT02
+    select
+        customer_id,
+        channel,
+    {% for purpose in ['marketing', 'transactional'] -%}
+        {% for column in ['status', 'source', 'source_event_id', 'occurred_at'] -%}
+        max(case when purpose = '{{ purpose }}' then {{ column }} end)
+            as {{ purpose }}_{{ column }}{{ "," if not loop.last }}
+        {% endfor %}{{ "," if not loop.last }}
+    {% endfor %}
+    from ranked
+    -- noqa: enable=LT01,LT02
     where signal_rank = 1
+    group by 1, 2
 
 ),
 
@@ -100,49 +88,93 @@ last_purchase as (
 
 ),
 
-decided as (
+by_channel as (
 
     select
-        grid.customer_id,
-        grid.channel,
-        grid.purpose,
-        latest.status as signal_status,
-        latest.source as signal_source,
-        latest.source_event_id,
-        latest.occurred_at as signal_at,
-        grid.consent_default,
-        -- a transactional message needs less than a marketing one: with no signal of
-        -- its own, a marketing opt-in on the channel covers it (an opt-out does not)
-        case when grid.purpose = 'transactional' then marketing.status end
-            as marketing_status,
-        marketing.source as marketing_source,
-        marketing.source_event_id as marketing_source_event_id,
-        marketing.occurred_at as marketing_signal_at,
+        customer_list.customer_id,
+        policy.channel,
+        policy.soft_opt_in_days,
+        policy.marketing_consent_default,
+        policy.transactional_consent_default,
+        latest.marketing_status,
+        latest.marketing_source,
+        latest.marketing_source_event_id,
+        latest.marketing_occurred_at,
+        latest.transactional_status,
+        latest.transactional_source,
+        latest.transactional_source_event_id,
+        latest.transactional_occurred_at,
         last_purchase.last_purchase_at,
-        grid.consent_default = 'soft_opt_in'
-        and last_purchase.last_purchase_at > {{ dbt.dateadd(
-            'day', '-grid.soft_opt_in_days', chorus_as_of()
-        ) }} as has_soft_opt_in,
+        last_purchase.last_purchase_at > {{ dbt.dateadd(
+            'day', '-policy.soft_opt_in_days', chorus_as_of()
+        ) }} as has_recent_purchase,
         coalesce(reachability.identifier_count, 0) > 0 as has_identifier,
         coalesce(reachability.is_bounced, false) as is_bounced,
         reachability.last_bounced_at
-    from grid
+    from customer_list
+    cross join policy
     left join latest
-        on
-            grid.customer_id = latest.customer_id
-            and grid.channel = latest.channel
-            and grid.purpose = latest.purpose
-    left join latest as marketing
-        on
-            grid.customer_id = marketing.customer_id
-            and grid.channel = marketing.channel
-            and marketing.purpose = 'marketing'
+        on customer_list.customer_id = latest.customer_id and policy.channel = latest.channel
     left join last_purchase
-        on grid.customer_id = last_purchase.customer_id
+        on customer_list.customer_id = last_purchase.customer_id
     left join {{ ref('int_consent_reachability') }} as reachability
         on
-            grid.customer_id = reachability.customer_id
-            and grid.channel = reachability.channel
+            customer_list.customer_id = reachability.customer_id
+            and policy.channel = reachability.channel
+
+),
+
+purposes as (
+
+    select 'marketing' as purpose
+    union all
+    select 'transactional' as purpose
+
+),
+
+decided as (
+
+    select
+        by_channel.customer_id,
+        by_channel.channel,
+        purposes.purpose,
+        by_channel.marketing_source,
+        by_channel.marketing_source_event_id,
+        by_channel.marketing_occurred_at as marketing_signal_at,
+        by_channel.last_purchase_at,
+        by_channel.has_identifier,
+        by_channel.is_bounced,
+        by_channel.last_bounced_at,
+        case
+            when purposes.purpose = 'marketing' then by_channel.marketing_status
+            else by_channel.transactional_status
+        end as signal_status,
+        case
+            when purposes.purpose = 'marketing' then by_channel.marketing_source
+            else by_channel.transactional_source
+        end as signal_source,
+        case
+            when purposes.purpose = 'marketing' then by_channel.marketing_source_event_id
+            else by_channel.transactional_source_event_id
+        end as source_event_id,
+        case
+            when purposes.purpose = 'marketing' then by_channel.marketing_occurred_at
+            else by_channel.transactional_occurred_at
+        end as signal_at,
+        case
+            when purposes.purpose = 'marketing' then by_channel.marketing_consent_default
+            else by_channel.transactional_consent_default
+        end as consent_default,
+        -- a transactional message needs less than a marketing one: with no signal of
+        -- its own, a marketing opt-in on the channel covers it (an opt-out does not)
+        case when purposes.purpose = 'transactional' then by_channel.marketing_status end
+            as marketing_status,
+        case
+            when purposes.purpose = 'marketing' then by_channel.marketing_consent_default
+            else by_channel.transactional_consent_default
+        end = 'soft_opt_in' and by_channel.has_recent_purchase as has_soft_opt_in
+    from by_channel
+    cross join purposes
 
 ),
 

@@ -50,98 +50,87 @@ counts as (
 
 ),
 
-priors as (
+segments as (
 
-    select * from {{ ref('int_engagement_priors') }}
-
-),
-
-metrics as (
-
-    select 'open' as metric
-    union all
-    select 'click' as metric
-    union all
-    select 'reply' as metric
-    union all
-    select 'engagement' as metric
+    select distinct lifecycle_stage as segment
+    from profiles
 
 ),
 
-smoothed as (
+-- the prior of each metric for each (segment, channel): the segment's own when it has
+-- enough customers with history, else the population's
+chosen_priors as (
 
     select
-        grid.customer_id,
-        grid.channel,
-        metrics.metric,
-        coalesce(counts.trials, 0) as trials,
-        coalesce(counts.successes, 0) as successes,
+        segments.segment,
+        population.channel,
+        population.metric,
         case
-            when segment_prior.customers >= {{ var('chorus_engagement_prior_min_customers') }}
-                then segment_prior.alpha
-            else population_prior.alpha
+            when own.customers >= {{ var('chorus_engagement_prior_min_customers') }}
+                then own.alpha
+            else population.alpha
         end as alpha,
         case
-            when segment_prior.customers >= {{ var('chorus_engagement_prior_min_customers') }}
-                then segment_prior.beta
-            else population_prior.beta
+            when own.customers >= {{ var('chorus_engagement_prior_min_customers') }}
+                then own.beta
+            else population.beta
         end as beta
-    from grid
-    inner join metrics
-        on metrics.metric <> 'open' or grid.tracks_opens
-    left join counts
+    from segments
+    cross join {{ ref('int_engagement_priors') }} as population
+    left join {{ ref('int_engagement_priors') }} as own
         on
-            grid.customer_id = counts.customer_id
-            and grid.channel = counts.channel
-            and metrics.metric = counts.metric
-    left join priors as segment_prior
-        on
-            grid.lifecycle_stage = segment_prior.segment
-            and grid.channel = segment_prior.channel
-            and metrics.metric = segment_prior.metric
-    left join priors as population_prior
-        on
-            population_prior.segment = '(all)'
-            and grid.channel = population_prior.channel
-            and metrics.metric = population_prior.metric
+            segments.segment = own.segment
+            and population.channel = own.channel
+            and population.metric = own.metric
+    where population.segment = '(all)'
+
+),
+
+priors as (
+
+    -- noqa: disable=LT01,LT02
+    select
+        segment,
+        channel,
+    {% for metric in ['open', 'click', 'reply', 'engagement'] -%}
+        max(case when metric = '{{ metric }}' then alpha end) as {{ metric }}_alpha,
+        max(case when metric = '{{ metric }}' then beta end)
+            as {{ metric }}_beta{{ "," if not loop.last }}
+    {% endfor %}
+    from chosen_priors
+    -- noqa: enable=LT01,LT02
+    group by 1, 2
 
 ),
 
 rates as (
 
     select
-        customer_id,
-        channel,
-        max(case when metric = 'click' then trials end) as delivered,
-        max(case when metric = 'open' then successes end) as opened,
-        max(case when metric = 'click' then successes end) as clicked,
-        max(case when metric = 'reply' then successes end) as replied,
-        max(case when metric = 'open' then (successes + alpha) / (trials + alpha + beta) end)
-            as open_rate,
-        max(case when metric = 'click' then (successes + alpha) / (trials + alpha + beta) end)
-            as click_rate,
-        max(case when metric = 'reply' then (successes + alpha) / (trials + alpha + beta) end)
-            as reply_rate,
-        max(
-            case when metric = 'engagement' then (successes + alpha) / (trials + alpha + beta) end
-        ) as engagement_rate,
-        max(case when metric = 'engagement' then successes end) as engaged
-    from smoothed
-    group by 1, 2
-
-),
-
-sends as (
-
-    select
-        customer_id,
-        channel,
-        cast(count(*) as bigint) as sent,
-        -- greatest() skips nulls on DuckDB, PostgreSQL and Spark
-        max(greatest(opened_at, clicked_at, replied_at)) as last_engaged_at
-    from {{ ref('contacts') }}
-    where customer_id is not null and purpose = 'marketing'
-    group by 1, 2
+        grid.customer_id,
+        grid.channel,
+        grid.lifecycle_stage,
+        grid.timezone,
+        counts.last_engaged_at,
+        priors.open_alpha,
+        priors.open_beta,
+        priors.click_alpha,
+        priors.click_beta,
+        priors.reply_alpha,
+        priors.reply_beta,
+        priors.engagement_alpha,
+        priors.engagement_beta,
+        coalesce(counts.sent, cast(0 as bigint)) as sent,
+        coalesce(counts.delivered, cast(0 as bigint)) as delivered,
+        case when grid.tracks_opens then coalesce(counts.opened, cast(0 as bigint)) end
+            as opened,
+        coalesce(counts.clicked, cast(0 as bigint)) as clicked,
+        coalesce(counts.replied, cast(0 as bigint)) as replied,
+        coalesce(counts.engaged, cast(0 as bigint)) as engaged
+    from grid
+    left join counts
+        on grid.customer_id = counts.customer_id and grid.channel = counts.channel
+    left join priors
+        on grid.lifecycle_stage = priors.segment and grid.channel = priors.channel
 
 ),
 
@@ -201,31 +190,34 @@ peak as (
 final as (
 
     select
-        grid.customer_id,
-        grid.channel,
-        grid.lifecycle_stage as segment,
-        coalesce(sends.sent, cast(0 as bigint)) as sent,
-        cast(rates.delivered as bigint) as delivered,
-        cast(rates.opened as bigint) as opened,
-        cast(rates.clicked as bigint) as clicked,
-        cast(rates.replied as bigint) as replied,
-        cast(rates.engaged as bigint) as engaged,
-        cast(rates.open_rate as {{ double }}) as open_rate,
-        cast(rates.click_rate as {{ double }}) as click_rate,
-        cast(rates.reply_rate as {{ double }}) as reply_rate,
-        cast(rates.engagement_rate as {{ double }}) as engagement_rate,
+        rates.customer_id,
+        rates.channel,
+        rates.lifecycle_stage as segment,
+        rates.sent,
+        rates.delivered,
+        rates.opened,
+        rates.clicked,
+        rates.replied,
+        rates.engaged,
+        -- (successes + alpha) / (delivered + alpha + beta): null with no prior
+        {% for metric, successes in [
+            ('open', 'opened'), ('click', 'clicked'), ('reply', 'replied'),
+            ('engagement', 'engaged')
+        ] -%}
+            cast(
+                (rates.{{ successes }} + rates.{{ metric }}_alpha)
+                / (rates.delivered + rates.{{ metric }}_alpha + rates.{{ metric }}_beta)
+                as {{ double }}
+            ) as {{ metric }}_rate,
+        {% endfor %}
         peak.peak_hour_local,
-        grid.timezone as peak_hour_timezone,
-        sends.last_engaged_at
-    from grid
-    left join rates
-        on grid.customer_id = rates.customer_id and grid.channel = rates.channel
-    left join sends
-        on grid.customer_id = sends.customer_id and grid.channel = sends.channel
+        rates.timezone as peak_hour_timezone,
+        rates.last_engaged_at
+    from rates
     left join peak
         on
-            grid.customer_id = peak.customer_id
-            and grid.channel = peak.channel
+            rates.customer_id = peak.customer_id
+            and rates.channel = peak.channel
             and peak.hour_rank = 1
 
 )
