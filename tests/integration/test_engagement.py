@@ -4,6 +4,8 @@ the kinds of change a day brings (models/intermediate/engagement/):
 - events after the previous build's as_of (as_of moves forward a day);
 - a late provider event: an open loaded after the previous build, for a message sent
   and opened before its as_of (opens arrive days after the send);
+- a send event loaded after the message's delivery was built (providers' webhooks
+  arrive out of order), and a second send of an already sent message;
 - a login that joins two customers who both have contact histories (a merge): the
   surviving id owns both histories in contacts, customer_engagement and
   customer_fatigue, and the merged id is gone from every engagement mart.
@@ -87,9 +89,36 @@ def engagement(tmp_path_factory) -> SimpleNamespace:
     load_directory(data, db_path=db)
     (latest,) = query(db, "select max(occurred_at) from raw.email_events")[0]
     first_as_of, as_of = latest - timedelta(days=1), latest
+    # a message whose delivery is loaded before its send (the send comes after the
+    # first build, dated a minute before the delivery, for another campaign)
+    (recipient,) = query(
+        db, "select min(email) from raw.email_events where event_type = 'delivered'"
+    )[0]
+    late_send = {"message_id": "msg-engagement-test-late-send", "email": recipient}
+    sent_late_at = first_as_of - timedelta(days=3)
+    load_rows(
+        db,
+        work / "early",
+        "email_events",
+        [
+            {
+                **late_send,
+                "event_id": "email-engagement-test-delivered-first",
+                "campaign_id": "campaign-delivered-first",
+                "event_type": "delivered",
+                "occurred_at": sent_late_at + timedelta(minutes=1),
+            }
+        ],
+    )
     outcome = run_dbt(["seed"], db_path=db, work_dir=work)
     assert outcome.success, outcome.failures or outcome.exception
     run(db, work, first_as_of)
+    ((missing_before,),) = query(
+        db,
+        "select is_send_missing from intermediate.int_engagement_messages"
+        f" where message_id = '{late_send['message_id']}'",
+    )
+    assert missing_before
 
     # two customers, each with an email history, one with an account: a login ties the
     # account to the other's email (dated before the first build's as_of: late evidence)
@@ -170,6 +199,38 @@ def engagement(tmp_path_factory) -> SimpleNamespace:
         ],
     )
 
+    # the late send, and a second send event of a message sent before (a provider's
+    # retry, a minute after the first, to the same address)
+    (resent_id, resent_to, resent_at, resent_campaign) = query(
+        db,
+        "select message_id, identifier_value, sent_at, campaign_id"
+        " from intermediate.int_engagement_messages where channel = 'email'"
+        f" and not is_send_missing and sent_at < timestamp '{first_as_of - timedelta(days=5)}'"
+        " order by message_id limit 1",
+    )[0]
+    load_rows(
+        db,
+        work / "sends",
+        "email_events",
+        [
+            {
+                **late_send,
+                "event_id": "email-engagement-test-late-send",
+                "campaign_id": "campaign-of-the-send",
+                "event_type": "sent",
+                "occurred_at": sent_late_at,
+            },
+            {
+                "event_id": "email-engagement-test-resend",
+                "message_id": resent_id,
+                "email": resent_to,
+                "campaign_id": resent_campaign,
+                "event_type": "sent",
+                "occurred_at": resent_at + timedelta(minutes=1),
+            },
+        ],
+    )
+
     full = work / "full.duckdb"
     shutil.copy(db, full)
     run(db, work, as_of)
@@ -183,6 +244,10 @@ def engagement(tmp_path_factory) -> SimpleNamespace:
         email_customer=email_customer,
         message_id=message_id,
         opened_at=opened_at,
+        late_send=late_send["message_id"],
+        sent_late_at=sent_late_at,
+        resent_id=resent_id,
+        resent_at=resent_at,
         histories=histories,
     )
 
@@ -240,6 +305,23 @@ def test_a_late_open_updates_its_send(engagement):
         f" where channel = 'email' and message_id = '{engagement.message_id}'",
     )
     assert (opened_at, outcome) == (engagement.opened_at, "opened")
+
+
+def test_a_late_send_gives_the_message_its_campaign_and_time(engagement):
+    """The send decides the message's campaign and sent_at, even loaded after the
+    delivery; a provider's second send leaves the first send's time."""
+    rows = dict(
+        (message_id, rest)
+        for message_id, *rest in query(
+            engagement.db,
+            "select message_id, is_send_missing, campaign_id, sent_at"
+            " from intermediate.int_engagement_messages where message_id in"
+            f" ('{engagement.late_send}', '{engagement.resent_id}')",
+        )
+    )
+    assert rows[engagement.late_send] == [False, "campaign-of-the-send", engagement.sent_late_at]
+    assert rows[engagement.resent_id][0] is False
+    assert rows[engagement.resent_id][2] == engagement.resent_at
 
 
 def test_a_merge_moves_every_history_to_the_surviving_id(engagement):

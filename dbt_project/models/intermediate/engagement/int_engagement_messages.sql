@@ -1,10 +1,10 @@
 -- One row per message on any channel (email, SMS, push, chat prompt): the identifier it
 -- went to and when each outcome first happened. The identity-free half of `contacts`:
 -- it keeps the identifier, not the customer, so a merge never rewrites it.
--- Incremental (delete+insert on contact_id): a build re-reads every message that has an
--- event loaded since the previous build (less var chorus_engagement_lookback_hours) or
--- dated after its as_of, from all of that message's events, so an open loaded days
--- after its send updates the send's row exactly as a full build would. An as_of earlier
+-- Incremental (delete+insert on contact_id): a build reads the events loaded since the
+-- previous build (less var chorus_engagement_lookback_hours) or dated after its as_of,
+-- and folds them into the stored rows of their messages, so an open loaded days after
+-- its send updates the send's row exactly as a full build would. An as_of earlier
 -- than the previous build's rebuilds it whole (chorus_as_of_went_back); Spark builds it
 -- whole every time (chorus_incremental_materialization).
 {{ config(
@@ -25,38 +25,95 @@ events as (
 
 {% if is_incremental() %}
 
-previous as (
+{#- the previous build's watermarks, as constants: a constant filter reaches the raw
+    tables' scans, which skip the row groups of earlier loads -#}
+{%- set previous = run_query(
+    "select max(last_loaded_at), max(built_as_of) from " ~ this
+) if execute else none -%}
+{%- set loaded_through = previous.columns[0].values()[0] if execute else none -%}
+{%- set built_as_of = previous.columns[1].values()[0] if execute else none -%}
 
-    select
-        max(last_loaded_at) as loaded_through,
-        max(built_as_of) as built_as_of
-    from {{ this }}
+new_events as (
+
+    select * from events
+    {% if loaded_through is not none %}
+        where
+            _loaded_at > {{ dbt.dateadd(
+                'hour',
+                -var('chorus_engagement_lookback_hours'),
+                "cast('" ~ loaded_through ~ "' as " ~ dbt.type_timestamp() ~ ")"
+            ) }}
+            or occurred_at > cast('{{ built_as_of }}' as {{ dbt.type_timestamp() }})
+    {% endif %}
 
 ),
 
 touched as (
 
     select distinct
-        events.channel,
-        events.message_id
-    from events
-    cross join previous
-    where
-        events._loaded_at > {{ dbt.dateadd(
-            'hour', -var('chorus_engagement_lookback_hours'), 'previous.loaded_through'
-        ) }}
-        or events.occurred_at > previous.built_as_of
+        channel,
+        message_id
+    from new_events
+
+),
+
+stored as (
+
+    select stored.*
+    from {{ this }} as stored
+    inner join touched
+        on
+            stored.channel = touched.channel
+            and stored.message_id = touched.message_id
+
+),
+
+-- each stored row of a touched message as the events it sums up: one per outcome time
+-- it holds and one at its latest event, all with the row's identifier and campaign
+-- (those of its send; of its earliest event while the send is missing). Aggregated
+-- with the new events, they give what all of the message's events would: every time
+-- is a min or a max, and the row's identifier wins or loses against a new event by
+-- the same order as the event it came from.
+stored_events as (
+
+    {% for outcome, column in [
+        ('sent', 'sent_at'), ('delivered', 'delivered_at'), ('opened', 'opened_at'),
+        ('clicked', 'clicked_at'), ('replied', 'replied_at'), ('bounced', 'bounced_at'),
+        ('complained', 'complained_at'), ('unsubscribed', 'unsubscribed_at'),
+        ('dismissed', 'dismissed_at'), ('latest', 'last_event_at')
+    ] -%}
+        select
+            channel,
+            message_id,
+            campaign_id,
+            identifier_type,
+            identifier_value,
+            '{{ outcome }}' as outcome,
+            {{ column }} as occurred_at,
+            last_loaded_at as _loaded_at
+        from stored
+        where
+            {{ column }} is not null
+            {%- if outcome == 'sent' %} and not is_send_missing{% endif %}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 
 in_scope as (
 
-    select events.*
-    from events
-    inner join touched
-        on
-            events.channel = touched.channel
-            and events.message_id = touched.message_id
+    select
+        channel,
+        message_id,
+        campaign_id,
+        identifier_type,
+        identifier_value,
+        outcome,
+        occurred_at,
+        _loaded_at
+    from new_events
+    union all
+    select * from stored_events
 
 ),
 
