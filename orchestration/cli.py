@@ -331,14 +331,19 @@ def _print_layers(
 
 
 def _grain(comment: str | None) -> str:
-    """'One row per resolved customer ...' -> 'resolved customer ...', first sentence."""
+    """'One row per resolved customer ...' -> 'resolved customer ...', first sentence;
+    'One row per (customer, channel): ...' -> '(customer, channel)'."""
     if not comment:
         return ""
-    text = re.sub(r"\s*\([^)]*\)", "", " ".join(comment.split()))  # drop asides
-    sentence = re.split(r"\. |: |, ", text)[0]
+    text = " ".join(comment.split())
     for prefix in ("One row per ", "one row per "):
-        if sentence.startswith(prefix):
-            sentence = sentence[len(prefix) :]
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+    # a grain written as a key in parentheses is the grain, not an aside
+    key = re.match(r"\([^)]*\)", text)
+    head, text = (key.group(0), text[key.end() :]) if key else ("", text)
+    text = re.sub(r"\s*\([^)]*\)", "", text)  # drop asides
+    sentence = head + re.split(r"\. |: |, ", text)[0]
     return sentence if len(sentence) <= 70 else sentence[:67] + "..."
 
 
