@@ -15,6 +15,13 @@
     chorus_as_of_incremental=true,
 ) }}
 
+{#- the outcomes after the send, each kept as its first time `<outcome>_at` (one list
+    for the aggregate and for the stored rows an incremental build folds back in) -#}
+{% set outcomes_after_send = [
+    'delivered', 'opened', 'clicked', 'replied', 'bounced', 'complained',
+    'unsubscribed', 'dismissed'
+] %}
+
 with
 
 events as (
@@ -76,12 +83,10 @@ stored as (
 -- the same order as the event it came from.
 stored_events as (
 
-    {% for outcome, column in [
-        ('sent', 'sent_at'), ('delivered', 'delivered_at'), ('opened', 'opened_at'),
-        ('clicked', 'clicked_at'), ('replied', 'replied_at'), ('bounced', 'bounced_at'),
-        ('complained', 'complained_at'), ('unsubscribed', 'unsubscribed_at'),
-        ('dismissed', 'dismissed_at'), ('latest', 'last_event_at')
-    ] -%}
+    {% for outcome in ['sent'] + outcomes_after_send + ['latest'] -%}
+        {%- set column = {'sent': 'sent_at', 'latest': 'last_event_at'}.get(
+            outcome, outcome ~ '_at'
+        ) -%}
         select
             channel,
             message_id,
@@ -140,14 +145,9 @@ outcomes as (
         min(case when outcome = 'sent' then identifier_value end) as send_identifier_value,
         min(case when outcome = 'sent' then occurred_at end) as sent_event_at,
         min(occurred_at) as first_event_at,
-        min(case when outcome = 'delivered' then occurred_at end) as delivered_at,
-        min(case when outcome = 'opened' then occurred_at end) as opened_at,
-        min(case when outcome = 'clicked' then occurred_at end) as clicked_at,
-        min(case when outcome = 'replied' then occurred_at end) as replied_at,
-        min(case when outcome = 'bounced' then occurred_at end) as bounced_at,
-        min(case when outcome = 'complained' then occurred_at end) as complained_at,
-        min(case when outcome = 'unsubscribed' then occurred_at end) as unsubscribed_at,
-        min(case when outcome = 'dismissed' then occurred_at end) as dismissed_at,
+        {% for outcome in outcomes_after_send -%}
+            min(case when outcome = '{{ outcome }}' then occurred_at end) as {{ outcome }}_at,
+        {% endfor %}
         max(occurred_at) as last_event_at,
         max(_loaded_at) as last_loaded_at
     from in_scope
