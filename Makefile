@@ -40,9 +40,12 @@ install:
 demo: install
 	$(RUN) chorus run --generate --customers $(DEMO_CUSTOMERS) --days $(DEMO_DAYS) --from $(CHORUS_DATA_DIR)
 
-# lint first: CI (.ci/run -> make test) then fails on a ruff or sqlfluff error too
+# lint first: CI (.ci/run -> make test) then fails on a ruff or sqlfluff error too.
+# The tests run on TEST_WORKERS processes (pytest-xdist), each test file on one of them
+# (its module fixtures built once); 1 runs them in this process.
+TEST_WORKERS ?= 2
 test: install lint
-	$(RUN) pytest
+	$(RUN) pytest $(if $(filter 1,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
 # Spark runs as a local session in the test process; its tests are marked `spark` and
 # left out of `make test` (pyproject addopts), so they run here, with the spark group.

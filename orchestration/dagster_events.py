@@ -156,9 +156,7 @@ def build_events(outcome, source: str | None = None, manifest_path: Path | None 
     if not built:
         return []
     source = source or _source()
-    manifest = _load_manifest(
-        manifest_path or settings.DBT_PROJECT_DIR / "target" / "manifest.json"
-    )
+    manifest = _load_manifest(manifest_path or settings.dbt_target_dir() / "manifest.json")
     translator = ChorusDbtTranslator()
     events = []
     for r in built:

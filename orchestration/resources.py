@@ -25,6 +25,7 @@ chorus_dbt_project = DbtProject(
     project_dir=settings.DBT_PROJECT_DIR,
     profiles_dir=settings.DBT_PROJECT_DIR,
     target=settings.dbt_target(),
+    target_path=settings.dbt_target_dir(),
 )
 
 

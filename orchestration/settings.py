@@ -26,6 +26,13 @@ def spark_dir() -> Path:
     return _path("CHORUS_SPARK_DIR", REPO_ROOT / "warehouse" / "spark")
 
 
+def dbt_target_dir() -> Path:
+    """DBT_TARGET_PATH (dbt's own variable, relative to the dbt project): where dbt writes
+    its manifest and run results, and where Dagster reads them; default
+    dbt_project/target. The tests give each of their worker processes its own."""
+    return DBT_PROJECT_DIR / os.environ.get("DBT_TARGET_PATH", "target")
+
+
 def export_for_dbt(duckdb: Path | None = None) -> None:
     """Put the absolute paths and threads profiles.yml reads into the environment, so dbt
     (in-process or a subprocess whose working directory is the dbt project) and the

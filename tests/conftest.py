@@ -3,7 +3,11 @@ DuckDB file, for tests that need realistic raw data without paying for it each t
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +16,24 @@ import pytest
 # .dagster_home/); tests must not fill a developer's instance. Tests of the recording turn
 # it back on with a temporary DAGSTER_HOME (tests/integration/test_dagster.py).
 os.environ["CHORUS_DAGSTER_RECORD"] = "0"
+
+# `make test` runs the tests on two worker processes (pytest-xdist, one per core); dbt
+# writes its manifest, partial parse and run results to one folder per worker, never to
+# dbt_project/target, so two builds never write each other's artifacts. Dagster reads the
+# manifest from the same place (orchestration/settings.py dbt_target_dir).
+_DBT_ARTIFACTS = Path(
+    tempfile.mkdtemp(prefix=f"chorus-dbt-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-")
+)
+os.environ["DBT_TARGET_PATH"] = str(_DBT_ARTIFACTS / "target")
+os.environ["DBT_LOG_PATH"] = str(_DBT_ARTIFACTS / "logs")
+atexit.register(shutil.rmtree, _DBT_ARTIFACTS, ignore_errors=True)
+
+# pyspark (when the spark group is installed) takes a process whose __main__ has no file
+# for its own doctest run and exits on import (pyspark/sql/connect/utils.py): an xdist
+# worker is such a process, and Great Expectations imports pyspark when it is present
+_main = sys.modules["__main__"]
+if os.environ.get("PYTEST_XDIST_WORKER") and not hasattr(_main, "__file__"):
+    _main.__file__ = "pytest-xdist-worker"
 
 TINY = {"customers": 400, "days": 21, "seed": 7}
 
