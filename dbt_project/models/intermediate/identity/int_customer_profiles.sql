@@ -30,9 +30,9 @@ orders as (
 
 ),
 
-email_events as (
+messages as (
 
-    select * from {{ ref('stg_email__events') }}
+    select * from {{ ref('int_engagement_messages') }}
 
 ),
 
@@ -42,13 +42,22 @@ sms_events as (
 
 ),
 
--- an email is verified when mail to it was delivered or engaged with, or it bought;
--- a phone when an SMS to it was delivered or answered, or it bought
+-- an email is verified when a message to it was delivered or engaged with, or it
+-- bought; a phone when an SMS to it was delivered or answered (a reply to no text
+-- too: a START by keyword), or it bought. The email messages' outcome times are
+-- columns of int_engagement_messages, so no build scans every raw email event again.
 verified_emails as (
 
-    select distinct email as identifier_value
-    from email_events
-    where event_type in ('delivered', 'opened', 'clicked') and email is not null
+    select distinct identifier_value
+    from messages
+    where
+        channel = 'email'
+        and identifier_type = 'email'
+        and (
+            delivered_at is not null
+            or opened_at is not null
+            or clicked_at is not null
+        )
     union
     select distinct email from orders
     where email is not null
