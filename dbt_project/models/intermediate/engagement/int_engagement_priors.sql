@@ -110,53 +110,38 @@ means as (
         sum(successes) as successes,
         -- half a success in one extra trial keeps the mean inside (0, 1), so a segment
         -- in which everyone (or no one) responded still has a proper prior
-        (cast(sum(successes) as {{ double }}) + 0.5) / (sum(trials) + 1) as mean_rate
-    from by_customer
-    group by 1, 2, 3
-
-),
-
-spread as (
-
-    select
-        by_customer.segment,
-        by_customer.channel,
-        by_customer.metric,
+        (cast(sum(successes) as {{ double }}) + 0.5) / (sum(trials) + 1) as mean_rate,
+        -- sum of trials * rate^2 (= successes^2 / trials), each term a decimal so the
+        -- sum is exact: a sum of doubles depends on the order parallel threads add
+        -- them in, and a rebuild would fit a prior different in the last digits
         sum(
-            by_customer.trials
-            * (cast(by_customer.successes as {{ double }}) / by_customer.trials - means.mean_rate)
-            * (cast(by_customer.successes as {{ double }}) / by_customer.trials - means.mean_rate)
-        ) / sum(by_customer.trials) as weighted_variance
+            cast(cast(successes as {{ double }}) * successes / trials as decimal(38, 12))
+        ) as weighted_squared_rates
     from by_customer
-    inner join means
-        on
-            by_customer.segment = means.segment
-            and by_customer.channel = means.channel
-            and by_customer.metric = means.metric
     group by 1, 2, 3
 
 ),
 
+-- the trial-weighted variance of the customers' rates around the mean, expanded:
+-- sum(trials * (rate - m)^2) / trials = squared rates / trials - 2 m successes / trials
+-- + m^2
 fitted as (
 
     select
-        means.segment,
-        means.channel,
-        means.metric,
-        means.customers,
-        means.trials,
-        means.successes,
-        means.mean_rate,
-        spread.weighted_variance
-        - means.mean_rate * (1 - means.mean_rate) * means.customers / means.trials
+        segment,
+        channel,
+        metric,
+        customers,
+        trials,
+        successes,
+        mean_rate,
+        cast(weighted_squared_rates as {{ double }}) / trials
+        - 2 * mean_rate * cast(successes as {{ double }}) / trials
+        + mean_rate * mean_rate
+        - mean_rate * (1 - mean_rate) * customers / trials
             as between_variance
     from means
-    inner join spread
-        on
-            means.segment = spread.segment
-            and means.channel = spread.channel
-            and means.metric = spread.metric
-    where means.successes > 0
+    where successes > 0
 
 ),
 

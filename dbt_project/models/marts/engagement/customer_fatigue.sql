@@ -85,22 +85,41 @@ windows as (
                 then 1
             else 0
         end) as bigint) as baseline_engaged,
-        avg(case
-            when sent_at > {{ dbt.dateadd('day', -28, as_of) }} and engaged_at is not null
-                then cast(
+        -- mean response times from whole seconds summed exactly: an average of doubles
+        -- depends on the order parallel threads add them in (a rebuild would differ in
+        -- the last digits)
+        cast(sum(case
+            when
+                sent_at > {{ dbt.dateadd('day', -28, as_of) }}
+                and engaged_at is not null
+                and delivered_at is not null
+                then
                     {{ chorus_epoch_seconds('engaged_at') }}
                     - {{ chorus_epoch_seconds('delivered_at') }}
-                    as {{ double }}
-                ) / 3600
-        end) as recent_response_hours,
-        avg(case
-            when sent_at <= {{ dbt.dateadd('day', -28, as_of) }} and engaged_at is not null
-                then cast(
+        end) as {{ double }}) / (3600 * nullif(sum(case
+            when
+                sent_at > {{ dbt.dateadd('day', -28, as_of) }}
+                and engaged_at is not null
+                and delivered_at is not null
+                then 1
+            else 0
+        end), 0)) as recent_response_hours,
+        cast(sum(case
+            when
+                sent_at <= {{ dbt.dateadd('day', -28, as_of) }}
+                and engaged_at is not null
+                and delivered_at is not null
+                then
                     {{ chorus_epoch_seconds('engaged_at') }}
                     - {{ chorus_epoch_seconds('delivered_at') }}
-                    as {{ double }}
-                ) / 3600
-        end) as baseline_response_hours
+        end) as {{ double }}) / (3600 * nullif(sum(case
+            when
+                sent_at <= {{ dbt.dateadd('day', -28, as_of) }}
+                and engaged_at is not null
+                and delivered_at is not null
+                then 1
+            else 0
+        end), 0)) as baseline_response_hours
     from marketing
     group by 1
 

@@ -41,7 +41,10 @@ points as (
         cast(sum(case when is_engaged then 1 else 0 end) as bigint) as engaged,
         cast(sum(case when is_engaged then 1 else 0 end) as {{ double }}) / count(*)
             as engagement_rate,
-        cast(sum(case when is_engaged then 1 else 0 end) as {{ double }}) / sum(expected_rate)
+        -- the expected rates summed as decimals, exactly: a sum of doubles depends on the
+        -- order parallel threads add them in, and the cap is read off these points
+        cast(sum(case when is_engaged then 1 else 0 end) as {{ double }})
+        / cast(sum(cast(expected_rate as decimal(38, 12))) as {{ double }})
             as engaged_over_expected
     from pressure
     group by 1, 2
