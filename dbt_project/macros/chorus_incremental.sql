@@ -38,7 +38,8 @@
     For should_full_refresh: has as_of moved back since this model was last built? A
     model with config chorus_as_of_incremental=true keeps the as_of it was built at in a
     column built_as_of and reads only what changed since; an earlier as_of would have to
-    forget events, which delete+insert cannot, so the model is rebuilt whole instead.
+    forget events, which delete+insert cannot, so the model is rebuilt whole instead. So
+    is a table without built_as_of, written by a version of the model that kept none.
 -#}
 {% macro chorus_as_of_went_back() -%}
     {%- if not (config.get('chorus_as_of_incremental', false) and execute) -%}
@@ -47,6 +48,11 @@
     {%- set existing = adapter.get_relation(this.database, this.schema, this.identifier) -%}
     {%- if existing is none -%}
         {{ return(false) }}
+    {%- endif -%}
+    {%- set stored_columns = adapter.get_columns_in_relation(existing)
+        | map(attribute='name') | map('lower') | list -%}
+    {%- if 'built_as_of' not in stored_columns -%}
+        {{ return(true) }}
     {%- endif -%}
     {%- set went_back = run_query(
         "select count(*) from " ~ existing ~ " where built_as_of > " ~ chorus_as_of()

@@ -3,14 +3,34 @@
 -- it to customer_identifiers, so after a merge the surviving id owns both histories.
 -- A message to a shared identifier (a household email) or a junk one keeps its row
 -- with no customer and is_shared_identifier / is_junk_identifier set.
+-- Incremental (delete+insert on contact_id): a build rewrites the rows of the messages
+-- int_engagement_messages wrote since this model's previous build (its as_of and load
+-- watermarks, read first), and of the stored rows whose customer is another now
+-- (among the identifiers the identity batch wrote since: resolved_as_of) or whose
+-- campaign or engagement rule the seeds changed since. Every
+-- message's identifier has a customer_identifiers row (its own event is evidence),
+-- so a merged-away customer id leaves with the rewrite of its identifiers. An as_of
+-- earlier than the previous build's rebuilds it whole; Spark builds it whole.
+{{ config(
+    materialized=chorus_incremental_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='contact_id',
+    on_schema_change='fail',
+    chorus_as_of_incremental=true,
+) }}
+
+{#- what engaging is on a message's channel (channel_policy.engagement_event); MESSAGE
+    names the relation holding the outcome times -#}
+{%- set engaged_at_rule -%}
+    case channel_rules.engagement_event
+        when 'opened' then coalesce(MESSAGE.opened_at, MESSAGE.clicked_at)
+        when 'clicked' then MESSAGE.clicked_at
+        when 'replied' then MESSAGE.replied_at
+    end
+{%- endset %}
+{% set campaign_columns = ['objective', 'topic', 'promotion_family', 'offer_code'] %}
 
 with
-
-messages as (
-
-    select * from {{ ref('int_engagement_messages') }}
-
-),
 
 identifiers as (
 
@@ -19,7 +39,8 @@ identifiers as (
         identifier_value,
         customer_id,
         is_shared,
-        is_junk
+        is_junk,
+        resolved_as_of
     from {{ ref('customer_identifiers') }}
 
 ),
@@ -39,6 +60,76 @@ channel_rules as (
 
 ),
 
+{% if is_incremental() %}
+
+{#- the previous build's watermarks, as constants -#}
+{%- set previous = run_query(
+    "select max(built_as_of), max(last_loaded_at) from " ~ this
+) if execute else none -%}
+{%- set built_as_of = previous.columns[0].values()[0] if execute else none -%}
+{%- set loaded_through = previous.columns[1].values()[0] if execute else none -%}
+
+rewritten as (
+
+    {% if built_as_of is none %}
+        select contact_id from {{ ref('int_engagement_messages') }}
+    {% else %}
+        -- messages written since the previous build (as_of moved, or events loaded)
+        select contact_id
+        from {{ ref('int_engagement_messages') }}
+        where
+            built_as_of > cast('{{ built_as_of }}' as {{ dbt.type_timestamp() }})
+            {% if loaded_through is not none -%}
+                or last_loaded_at
+                > cast('{{ loaded_through }}' as {{ dbt.type_timestamp() }})
+            {%- endif %}
+        union
+        -- stored rows whose customer the identity batch changed since (among the
+        -- identifiers it wrote at this model's previous as_of or later), or whose
+        -- campaign or engagement rule the seeds changed
+        select stored.contact_id
+        from {{ this }} as stored
+        left join identifiers
+            on
+                stored.identifier_type = identifiers.identifier_type
+                and stored.identifier_value = identifiers.identifier_value
+                and identifiers.resolved_as_of
+                >= cast('{{ built_as_of }}' as {{ dbt.type_timestamp() }})
+        left join campaigns
+            on stored.campaign_id = campaigns.campaign_id
+        left join channel_rules
+            on stored.channel = channel_rules.channel
+        where
+            (
+                identifiers.identifier_value is not null
+                and (
+                    stored.customer_id is distinct from identifiers.customer_id
+                    or stored.is_shared_identifier
+                    is distinct from coalesce(identifiers.is_shared, false)
+                    or stored.is_junk_identifier
+                    is distinct from coalesce(identifiers.is_junk, false)
+                )
+            )
+            {% for column in campaign_columns -%}
+                or stored.{{ column }} is distinct from campaigns.{{ column }}
+            {% endfor -%}
+            or stored.engaged_at
+            is distinct from {{ engaged_at_rule | replace('MESSAGE', 'stored') }}
+    {% endif %}
+
+),
+
+{% endif %}
+
+messages as (
+
+    select * from {{ ref('int_engagement_messages') }}
+    {% if is_incremental() -%}
+        where contact_id in (select contact_id from rewritten)
+    {%- endif %}
+
+),
+
 final as (
 
     select
@@ -46,10 +137,9 @@ final as (
         identifiers.customer_id,
         messages.channel,
         messages.campaign_id,
-        campaigns.objective,
-        campaigns.topic,
-        campaigns.promotion_family,
-        campaigns.offer_code,
+        {% for column in campaign_columns -%}
+            campaigns.{{ column }},
+        {% endfor -%}
         messages.message_id,
         messages.identifier_type,
         messages.identifier_value,
@@ -65,17 +155,15 @@ final as (
         messages.dismissed_at,
         messages.outcome,
         -- the channel's engagement_event (channel_policy): what counts as engaging
-        case channel_rules.engagement_event
-            when 'opened' then coalesce(messages.opened_at, messages.clicked_at)
-            when 'clicked' then messages.clicked_at
-            when 'replied' then messages.replied_at
-        end as engaged_at,
+        {{ engaged_at_rule | replace('MESSAGE', 'messages') }} as engaged_at,
         case
             when campaigns.objective = 'transactional' then 'transactional'
             else 'marketing'
         end as purpose,
         coalesce(identifiers.is_shared, false) as is_shared_identifier,
-        coalesce(identifiers.is_junk, false) as is_junk_identifier
+        coalesce(identifiers.is_junk, false) as is_junk_identifier,
+        messages.last_loaded_at,
+        {{ chorus_as_of() }} as built_as_of
     from messages
     left join identifiers
         on
