@@ -59,3 +59,28 @@
     ).columns[0].values()[0] -%}
     {{ return((went_back | int) > 0) }}
 {%- endmacro %}
+
+
+{#-
+    The previous build's watermarks of an incremental model built as of a time
+    (columns built_as_of and last_loaded_at): {'as_of': max built_as_of,
+    'loaded_through': max last_loaded_at}, each none when unknown (nothing stored yet,
+    or a table written before the model kept them; a build rebuilds that whole, and
+    `dbt compile` must not fail on it). Read once, before the query is written, so the
+    model compares with constants: a constant filter reaches the raw tables' scans.
+-#}
+{% macro chorus_build_watermarks() -%}
+    {%- set unknown = {'as_of': none, 'loaded_through': none} -%}
+    {%- if not execute -%}
+        {{ return(unknown) }}
+    {%- endif -%}
+    {%- set stored_columns = adapter.get_columns_in_relation(this)
+        | map(attribute='name') | map('lower') | list -%}
+    {%- if 'built_as_of' not in stored_columns or 'last_loaded_at' not in stored_columns -%}
+        {{ return(unknown) }}
+    {%- endif -%}
+    {%- set row = run_query(
+        "select max(built_as_of), max(last_loaded_at) from " ~ this
+    ).rows[0] -%}
+    {{ return({'as_of': row[0], 'loaded_through': row[1]}) }}
+{%- endmacro %}

@@ -35,6 +35,7 @@ COMPARED = {
     " identifier_type, identifier_value, sent_at, is_send_missing, delivered_at, opened_at,"
     " clicked_at, replied_at, bounced_at, complained_at, unsubscribed_at, dismissed_at,"
     " outcome, last_event_at, last_loaded_at",
+    "intermediate.int_consent_signals": "*",
     "marts.contacts": "*",
     "marts.customer_consent": "*",
     "marts.consent_history": "*",
@@ -355,7 +356,10 @@ def test_a_campaign_edited_in_the_seed_reaches_its_stored_contacts(engagement, t
     assert untouched > 0
 
 
-@pytest.mark.parametrize("table", ["intermediate.int_engagement_messages", "marts.contacts"])
+@pytest.mark.parametrize(
+    "table",
+    ["intermediate.int_engagement_messages", "intermediate.int_consent_signals", "marts.contacts"],
+)
 def test_the_second_build_was_incremental(engagement, table):
     """Messages nothing touched keep the first build's as_of: they were not rewritten."""
     built = dict(

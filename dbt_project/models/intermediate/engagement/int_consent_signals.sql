@@ -8,13 +8,62 @@
 -- resolves through customer_identifiers, so an opt-out given on any identifier of a
 -- customer, a secondary phone included, is the customer's. Channel `all` stays `all`
 -- here; int_consent_states applies it to every channel.
-{{ config(materialized='table') }}  -- read by several models: computed once
+-- Incremental (delete+insert on source_table, source_event_id), as contacts: a build
+-- adds the consent events and SMS opt-ins loaded since the previous build (less var
+-- chorus_engagement_lookback_hours) or dated after its as_of, the answers of the
+-- messages int_engagement_messages wrote since, and rewrites the stored signals whose
+-- customer the identity batch changed or whose campaign's objective (the purpose of
+-- an unsubscribe) the seeds changed. An as_of earlier than the previous build's
+-- rebuilds it whole; Spark builds it whole.
+{{ config(
+    materialized=chorus_incremental_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key=['source_table', 'source_event_id'],
+    on_schema_change='fail',
+    chorus_as_of_incremental=true,
+) }}
+
+{% if is_incremental() %}
+    {#- the previous build's watermarks, as constants -#}
+    {%- set previous = chorus_build_watermarks() -%}
+    {%- set built_as_of = previous.as_of -%}
+    {%- set loaded_through = previous.loaded_through -%}
+{% else %}
+    {%- set built_as_of = none -%}
+    {%- set loaded_through = none -%}
+{% endif %}
+{#- the raw events (consent events, SMS opt-ins) a build reads: those loaded since the
+    previous build, less the lookback, or dated after its as_of -#}
+{%- set since_previous_build -%}
+    {%- if built_as_of is not none and loaded_through is not none -%}
+        (
+            _loaded_at > {{ dbt.dateadd(
+                'hour',
+                -var('chorus_engagement_lookback_hours'),
+                "cast('" ~ loaded_through ~ "' as " ~ dbt.type_timestamp() ~ ")"
+            ) }}
+            or occurred_at > cast('{{ built_as_of }}' as {{ dbt.type_timestamp() }})
+        )
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endset %}
+{#- the purpose an unsubscribe or a STOP opts out of: that of the message it answered;
+    a spam complaint opts out of marketing email whatever it answered -#}
+{%- set purpose_of_answer -%}
+    case
+        when IS_COMPLAINT then 'marketing'
+        when campaigns.objective = 'transactional' then 'transactional'
+        else 'marketing'
+    end
+{%- endset %}
 
 with
 
 consent_events as (
 
     select * from {{ ref('stg_consent__events') }}
+    where {{ since_previous_build }}
 
 ),
 
@@ -44,7 +93,8 @@ addressed_consent_events as (
             when phone is not null then phone
             when device_id is not null then device_id
         end as identifier_value,
-        coalesce(consent_source, 'consent_event') as source  -- noqa: RF04
+        coalesce(consent_source, 'consent_event') as source,  -- noqa: RF04
+        _loaded_at
     from consent_events
 
 ),
@@ -60,7 +110,9 @@ from_consent_events as (
         purpose,
         status,
         source,
-        occurred_at
+        occurred_at,
+        cast(null as {{ dbt.type_string() }}) as campaign_id,
+        _loaded_at as last_loaded_at
     from addressed_consent_events
 
 ),
@@ -75,19 +127,16 @@ answer_outcomes as (
 
 answers as (
 
-    -- an unsubscribe or a STOP opts out of the purpose of the message it answered; a
-    -- spam complaint opts out of marketing email whatever it answered
     select
         messages.channel,
         messages.message_id,
+        messages.campaign_id,
+        messages.last_loaded_at,
         outcomes.outcome,
         messages.identifier_type,
         messages.identifier_value,
-        case
-            when outcomes.outcome = 'complained' then 'marketing'
-            when campaigns.objective = 'transactional' then 'transactional'
-            else 'marketing'
-        end as purpose,
+        {{ purpose_of_answer | replace('IS_COMPLAINT', "outcomes.outcome = 'complained'") }}
+            as purpose,
         case
             when outcomes.outcome = 'complained' then messages.complained_at
             else messages.unsubscribed_at
@@ -99,7 +148,17 @@ answers as (
             or (outcomes.outcome = 'complained' and messages.complained_at is not null)
     left join {{ ref('campaigns') }} as campaigns
         on messages.campaign_id = campaigns.campaign_id
-    where messages.unsubscribed_at is not null or messages.complained_at is not null
+    where
+        (messages.unsubscribed_at is not null or messages.complained_at is not null)
+        {% if built_as_of is not none -%}
+            and (
+                messages.built_as_of > cast('{{ built_as_of }}' as {{ dbt.type_timestamp() }})
+                {% if loaded_through is not none -%}
+                    or messages.last_loaded_at
+                    > cast('{{ loaded_through }}' as {{ dbt.type_timestamp() }})
+                {%- endif %}
+            )
+        {%- endif %}
 
 ),
 
@@ -119,7 +178,9 @@ from_messages as (
             when channel = 'sms' then 'sms_stop'
             else 'email_unsubscribe'
         end as source,  -- noqa: RF04
-        occurred_at
+        occurred_at,
+        campaign_id,
+        last_loaded_at
     from answers
 
 ),
@@ -136,9 +197,11 @@ from_sms_opt_ins as (
         'marketing' as purpose,
         'opted_in' as status,
         'sms_keyword' as source,  -- noqa: RF04
-        occurred_at
+        occurred_at,
+        cast(null as {{ dbt.type_string() }}) as campaign_id,
+        _loaded_at as last_loaded_at
     from {{ ref('stg_sms__events') }}
-    where event_type = 'opted_in'
+    where event_type = 'opted_in' and {{ since_previous_build }}
 
 ),
 
@@ -152,24 +215,94 @@ signals as (
 
 ),
 
+{% if built_as_of is not none %}
+
+{#- an answer's purpose from its campaign as the seeds have it now; a consent event's
+    own purpose stays -#}
+{%- set restated_purpose -%}
+    case
+        when stored.campaign_id is null then stored.purpose
+        else {{ purpose_of_answer | replace('IS_COMPLAINT', "stored.source = 'spam_complaint'") }}
+    end
+{%- endset %}
+
+-- stored signals whose customer the identity batch changed since (among the
+-- identifiers it wrote at the previous as_of or later), or whose campaign's objective
+-- the seeds changed: rewritten as they are, with the customer and purpose of now
+restated as (
+
+    select
+        stored.source_event_id,
+        stored.source_table,
+        stored.identifier_type,
+        stored.identifier_value,
+        stored.channel,
+        {{ restated_purpose }} as purpose,
+        stored.status,
+        stored.source,
+        stored.occurred_at,
+        stored.campaign_id,
+        stored.last_loaded_at
+    from {{ this }} as stored
+    left join {{ ref('customer_identifiers') }} as identifiers
+        on
+            stored.identifier_type = identifiers.identifier_type
+            and stored.identifier_value = identifiers.identifier_value
+            and identifiers.resolved_as_of
+            >= cast('{{ built_as_of }}' as {{ dbt.type_timestamp() }})
+    left join {{ ref('campaigns') }} as campaigns
+        on stored.campaign_id = campaigns.campaign_id
+    where
+        (
+            identifiers.identifier_value is not null
+            and stored.customer_id is distinct from identifiers.customer_id
+        )
+        or stored.purpose is distinct from {{ restated_purpose }}
+
+),
+
+{% endif %}
+
+all_signals as (
+
+    select * from signals
+    {% if built_as_of is not none -%}
+        union all
+        -- a signal both new and restated is taken once, from the new events
+        select restated.*
+        from restated
+        where not exists (
+            select 1
+            from signals
+            where
+                signals.source_table = restated.source_table
+                and signals.source_event_id = restated.source_event_id
+        )
+    {%- endif %}
+
+),
+
 final as (
 
     select
-        signals.source_event_id,
-        signals.source_table,
+        all_signals.source_event_id,
+        all_signals.source_table,
         identifiers.customer_id,
-        signals.identifier_type,
-        signals.identifier_value,
-        signals.channel,
-        signals.purpose,
-        signals.status,
-        signals.source,
-        signals.occurred_at
-    from signals
+        all_signals.identifier_type,
+        all_signals.identifier_value,
+        all_signals.channel,
+        all_signals.purpose,
+        all_signals.status,
+        all_signals.source,
+        all_signals.occurred_at,
+        all_signals.campaign_id,
+        all_signals.last_loaded_at,
+        {{ chorus_as_of() }} as built_as_of
+    from all_signals
     left join {{ ref('customer_identifiers') }} as identifiers
         on
-            signals.identifier_type = identifiers.identifier_type
-            and signals.identifier_value = identifiers.identifier_value
+            all_signals.identifier_type = identifiers.identifier_type
+            and all_signals.identifier_value = identifiers.identifier_value
 
 )
 

@@ -34,11 +34,9 @@ events as (
 
 {#- the previous build's watermarks, as constants: a constant filter reaches the raw
     tables' scans, which skip the row groups of earlier loads -#}
-{%- set previous = run_query(
-    "select max(last_loaded_at), max(built_as_of) from " ~ this
-) if execute else none -%}
-{%- set loaded_through = previous.columns[0].values()[0] if execute else none -%}
-{%- set built_as_of = previous.columns[1].values()[0] if execute else none -%}
+{%- set previous = chorus_build_watermarks() -%}
+{%- set loaded_through = previous.loaded_through -%}
+{%- set built_as_of = previous.as_of -%}
 
 new_events as (
 

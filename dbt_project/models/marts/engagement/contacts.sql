@@ -63,11 +63,9 @@ channel_rules as (
 {% if is_incremental() %}
 
 {#- the previous build's watermarks, as constants -#}
-{%- set previous = run_query(
-    "select max(built_as_of), max(last_loaded_at) from " ~ this
-) if execute else none -%}
-{%- set built_as_of = previous.columns[0].values()[0] if execute else none -%}
-{%- set loaded_through = previous.columns[1].values()[0] if execute else none -%}
+{%- set previous = chorus_build_watermarks() -%}
+{%- set built_as_of = previous.as_of -%}
+{%- set loaded_through = previous.loaded_through -%}
 
 rewritten as (
 
