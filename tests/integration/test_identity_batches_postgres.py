@@ -1,7 +1,10 @@
 """Identity batches stay incremental on PostgreSQL, and an incremental batch equals a full
 build of the same evidence there too (the DuckDB scenario in test_identity_batches.py
 covers every kind of change; this one brings the two that move customers: a CRM contact
-replaced with a new email, and a late login that merges two customers).
+replaced with a new email, and a late login that merges two customers). The engagement
+models that are incremental on load time (int_engagement_messages, int_consent_signals,
+contacts) are built with them, and equal a full build too (the DuckDB scenarios are in
+test_engagement.py).
 
 The full build runs on a copy of the database made before the second batch (CREATE
 DATABASE ... TEMPLATE), so both builds read exactly the same raw rows."""
@@ -26,13 +29,39 @@ pytestmark = pytest.mark.slow
 SIZE = {"customers": 1_200, "days": 45, "seed": 5}
 
 
+# the incremental engagement models; built without a lookback, since every load here is
+# seconds after the one before (the default window would re-read everything)
+ENGAGEMENT = ("+int_engagement_messages", "int_consent_signals", "contacts")
+ENGAGEMENT_TABLES = (
+    "intermediate.int_engagement_messages",
+    "intermediate.int_consent_signals",
+    "marts.contacts",
+)
+
+
 def build(db: Path, work: Path, as_of, *args: str) -> None:
+    variables = f"{{chorus_as_of: '{as_of.isoformat()}', chorus_engagement_lookback_hours: 0}}"
     outcome = run_dbt(
-        ["run", "--select", *IDENTITY, *args, "--vars", f"{{chorus_as_of: '{as_of.isoformat()}'}}"],
+        ["run", "--select", *IDENTITY, *ENGAGEMENT, *args, "--vars", variables],
         db_path=db,
         work_dir=work,
     )
     assert outcome.success, outcome.failures or outcome.exception
+
+
+def compared() -> dict[str, str]:
+    """The identity tables' compared columns, and every column of the engagement tables
+    but built_as_of (the as_of of the build that last wrote a row: differs by design)."""
+    columns = dict(COMPARED)
+    for table in ENGAGEMENT_TABLES:
+        schema, name = table.split(".")
+        names = query(
+            "select column_name from information_schema.columns where table_schema ="
+            f" '{schema}' and table_name = '{name}' and column_name <> 'built_as_of'"
+            " order by ordinal_position"
+        )
+        columns[table] = ", ".join(n for (n,) in names)
+    return columns
 
 
 def last_batch() -> set[str]:
@@ -120,15 +149,20 @@ def test_incremental_batch_equals_full_build_on_postgres(
     copy_database(postgres_server, postgres_db, full)
     build(db, tmp_path, as_of)
     assert last_batch() == {"incremental"}
-    incremental = {t: sorted(query(f"select {c} from {t}"), key=repr) for t, c in COMPARED.items()}
+    columns = compared()
+    incremental = {t: sorted(query(f"select {c} from {t}"), key=repr) for t, c in columns.items()}
+    for table in ENGAGEMENT_TABLES:  # rows nothing touched were not rewritten
+        ((kept, rewritten),) = query(
+            f"select count(*) filter (where built_as_of = timestamp '{first_as_of}'),"
+            f" count(*) filter (where built_as_of = timestamp '{as_of}') from {table}"
+        )
+        assert kept > rewritten > 0, table
 
     monkeypatch.setenv("CHORUS_PG_DBNAME", full)
     try:
         build(db, tmp_path, as_of, "--full-refresh")
         assert last_batch() == {"full"}
-        full_rows = {
-            t: sorted(query(f"select {c} from {t}"), key=repr) for t, c in COMPARED.items()
-        }
+        full_rows = {t: sorted(query(f"select {c} from {t}"), key=repr) for t, c in columns.items()}
     finally:
         monkeypatch.setenv("CHORUS_PG_DBNAME", postgres_db)
         con = local_postgres.admin(postgres_server)
@@ -136,7 +170,7 @@ def test_incremental_batch_equals_full_build_on_postgres(
             cur.execute(f"DROP DATABASE IF EXISTS {full} WITH (FORCE)")
         con.close()
 
-    for table in COMPARED:
+    for table in columns:
         assert incremental[table] == full_rows[table], table
     assert incremental["marts.customer_identifiers"]
     # the changes took effect: the login merged the two customers
