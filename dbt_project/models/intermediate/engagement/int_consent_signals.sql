@@ -48,6 +48,18 @@
         true
     {%- endif -%}
 {%- endset %}
+{#- the messages int_engagement_messages wrote since the previous build -#}
+{%- set written_since_previous_build -%}
+    {%- if built_as_of is not none and loaded_through is not none -%}
+        (
+            messages.built_as_of > cast('{{ built_as_of }}' as {{ dbt.type_timestamp() }})
+            or messages.last_loaded_at
+            > cast('{{ loaded_through }}' as {{ dbt.type_timestamp() }})
+        )
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endset %}
 {#- the purpose an unsubscribe or a STOP opts out of: that of the message it answered;
     a spam complaint opts out of marketing email whatever it answered -#}
 {%- set purpose_of_answer -%}
@@ -75,6 +87,7 @@ addressed_consent_events as (
         purpose,
         status,
         occurred_at,
+        _loaded_at,
         case
             when channel = 'sms' and phone is not null then 'phone'
             when channel = 'push' and device_id is not null then 'device_id'
@@ -93,8 +106,7 @@ addressed_consent_events as (
             when phone is not null then phone
             when device_id is not null then device_id
         end as identifier_value,
-        coalesce(consent_source, 'consent_event') as source,  -- noqa: RF04
-        _loaded_at
+        coalesce(consent_source, 'consent_event') as source  -- noqa: RF04
     from consent_events
 
 ),
@@ -150,15 +162,7 @@ answers as (
         on messages.campaign_id = campaigns.campaign_id
     where
         (messages.unsubscribed_at is not null or messages.complained_at is not null)
-        {% if built_as_of is not none -%}
-            and (
-                messages.built_as_of > cast('{{ built_as_of }}' as {{ dbt.type_timestamp() }})
-                {% if loaded_through is not none -%}
-                    or messages.last_loaded_at
-                    > cast('{{ loaded_through }}' as {{ dbt.type_timestamp() }})
-                {%- endif %}
-            )
-        {%- endif %}
+        and {{ written_since_previous_build }}
 
 ),
 
