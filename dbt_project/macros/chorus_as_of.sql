@@ -18,12 +18,20 @@
     false) a fixed placeholder is returned and no query runs.
 -#}
 {% macro chorus_as_of() -%}
+    {{- return(chorus_timestamp_literal(chorus_as_of_text())) -}}
+{%- endmacro %}
+
+
+{#- The run's as_of as text, 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC), for macros that compute
+    with it in Jinja (the fit period of the engagement models); same rules and cache as
+    chorus_as_of(). -#}
+{% macro chorus_as_of_text() -%}
     {%- set configured = var('chorus_as_of', none) -%}
     {%- if configured is not none and (configured | string | trim) != '' -%}
-        {{- return(chorus_timestamp_literal(chorus_parse_as_of(configured | string | trim))) -}}
+        {{- return(chorus_parse_as_of(configured | string | trim)) -}}
     {%- endif -%}
     {%- if not execute -%}
-        {{- return(chorus_timestamp_literal('1970-01-01 00:00:00.000000')) -}}
+        {{- return('1970-01-01 00:00:00.000000') -}}
     {%- endif -%}
 
     {%- set cache = graph.setdefault('chorus_as_of_cache', {}) -%}
@@ -35,7 +43,7 @@
         {%- endif -%}
         {%- do cache.update({invocation_id: chorus_format_timestamp(latest)}) -%}
     {%- endif -%}
-    {{- return(chorus_timestamp_literal(cache[invocation_id])) -}}
+    {{- return(cache[invocation_id]) -}}
 {%- endmacro %}
 
 

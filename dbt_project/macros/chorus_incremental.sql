@@ -39,7 +39,8 @@
     model with config chorus_as_of_incremental=true keeps the as_of it was built at in a
     column built_as_of and reads only what changed since; an earlier as_of would have to
     forget events, which delete+insert cannot, so the model is rebuilt whole instead. So
-    is a table without built_as_of, written by a version of the model that kept none.
+    is a table without the watermark columns (built_as_of, built_at), written by a
+    version of the model that kept none.
 -#}
 {% macro chorus_as_of_went_back() -%}
     {%- if not (config.get('chorus_as_of_incremental', false) and execute) -%}
@@ -51,7 +52,7 @@
     {%- endif -%}
     {%- set stored_columns = adapter.get_columns_in_relation(existing)
         | map(attribute='name') | map('lower') | list -%}
-    {%- if 'built_as_of' not in stored_columns -%}
+    {%- if 'built_as_of' not in stored_columns or 'built_at' not in stored_columns -%}
         {{ return(true) }}
     {%- endif -%}
     {%- set went_back = run_query(
@@ -62,25 +63,91 @@
 
 
 {#-
-    The previous build's watermarks of an incremental model built as of a time
-    (columns built_as_of and last_loaded_at): {'as_of': max built_as_of,
-    'loaded_through': max last_loaded_at}, each none when unknown (nothing stored yet,
-    or a table written before the model kept them; a build rebuilds that whole, and
-    `dbt compile` must not fail on it). Read once, before the query is written, so the
-    model compares with constants: a constant filter reaches the raw tables' scans.
+    The previous build's watermarks of an incremental model built as of a time, read
+    once, before the query is written, so the model compares with constants (a constant
+    filter reaches the raw tables' scans): a dict of the maximum of each watermark column
+    the model keeps, none when unknown (nothing stored yet, or a table written before
+    the model kept them; a build rebuilds that whole, and `dbt compile` must not fail on
+    it):
+      as_of              built_as_of, the as_of of the build;
+      loaded_through     last_loaded_at, the latest raw load the rows hold;
+      built_at           built_at, the start of the invocation that wrote the rows
+                         (chorus_built_at): what a model below has read is what was
+                         written before its own built_at;
+      identity_batch_id  identity_batch_id, the identity batch whose customer_identifiers
+                         the rows were resolved with;
+      seeds_checksum     seeds_checksum, the seeds' fields the rows copy.
 -#}
 {% macro chorus_build_watermarks() -%}
-    {%- set unknown = {'as_of': none, 'loaded_through': none} -%}
+    {%- set watermarks = {
+        'as_of': 'built_as_of', 'loaded_through': 'last_loaded_at', 'built_at': 'built_at',
+        'identity_batch_id': 'identity_batch_id', 'seeds_checksum': 'seeds_checksum',
+    } -%}
+    {%- set unknown = {} -%}
+    {%- for name in watermarks -%}
+        {%- do unknown.update({name: none}) -%}
+    {%- endfor -%}
     {%- if not execute -%}
         {{ return(unknown) }}
     {%- endif -%}
     {%- set stored_columns = adapter.get_columns_in_relation(this)
         | map(attribute='name') | map('lower') | list -%}
-    {%- if 'built_as_of' not in stored_columns or 'last_loaded_at' not in stored_columns -%}
+    {%- if 'built_as_of' not in stored_columns or 'built_at' not in stored_columns -%}
         {{ return(unknown) }}
     {%- endif -%}
-    {%- set row = run_query(
-        "select max(built_as_of), max(last_loaded_at) from " ~ this
-    ).rows[0] -%}
-    {{ return({'as_of': row[0], 'loaded_through': row[1]}) }}
+    {%- set kept = [] -%}
+    {%- for name, column in watermarks.items() if column in stored_columns -%}
+        {%- do kept.append((name, column)) -%}
+    {%- endfor -%}
+    {%- set selected = [] -%}
+    {%- for name, column in kept -%}
+        {%- do selected.append('cast(max(' ~ column ~ ') as ' ~ dbt.type_string() ~ ')') -%}
+    {%- endfor -%}
+    {%- set row = run_query("select " ~ selected | join(', ') ~ " from " ~ this).rows[0] -%}
+    {%- set result = unknown.copy() -%}
+    {%- for name, column in kept -%}
+        {%- do result.update({name: row[loop.index0]}) -%}
+    {%- endfor -%}
+    {{ return(result) }}
+{%- endmacro %}
+
+
+{#- The start of this dbt invocation, as a timestamp literal: the built_at of the rows
+    an incremental model writes (models below read the rows written since their own
+    last built_at). -#}
+{% macro chorus_built_at() -%}
+    {{ return(chorus_timestamp_literal(chorus_format_timestamp(run_started_at))) }}
+{%- endmacro %}
+
+
+{#- The latest identity batch, as a SQL literal (null outside a build): the
+    identity_batch_id of the rows an event model resolves through customer_identifiers,
+    which the identity batch has finished writing when the model builds. -#}
+{% macro chorus_latest_identity_batch() -%}
+    {%- set batches = chorus_stored_relation('int_identity_batches') -%}
+    {%- if batches is none -%}
+        {{ return('cast(null as integer)') }}
+    {%- endif -%}
+    {%- set latest = run_query(
+        "select max(batch_id) from " ~ batches ~ " where model_name = 'int_identity_batches'"
+    ).columns[0].values()[0] -%}
+    {{ return('cast(' ~ (latest if latest is not none else 'null') ~ ' as integer)') }}
+{%- endmacro %}
+
+
+{#- A checksum of the rows of `seeds` (a list of (seed name, key column)), '' outside a
+    build: stored beside rows that copy seed fields (contacts copies the campaigns' and
+    the channels' engagement rule), so a build compares them with the seeds only after
+    the seeds changed. -#}
+{% macro chorus_seeds_checksum(seeds) -%}
+    {%- if not chorus_is_building() -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set parts = [] -%}
+    {%- for seed_name, key in seeds -%}
+        {%- for row in run_query("select * from " ~ ref(seed_name) ~ " order by " ~ key).rows -%}
+            {%- do parts.append(seed_name ~ ':' ~ (row.values() | map('string') | join('|'))) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(local_md5(parts | join(';'))) }}
 {%- endmacro %}

@@ -97,36 +97,6 @@
 {%- endmacro %}
 
 
-{#-
-    dbt's own should_full_refresh (config full_refresh, else --full-refresh); for a model
-    built as of a time (chorus_as_of_incremental), also an as_of earlier than its last
-    build (chorus_as_of_went_back); for a batched identity model also the batch's mode: a full batch rebuilds every batched
-    model. Building a batched model twice in one batch would apply its evidence twice,
-    so it fails instead: build int_identity_batches first (select tag:identity).
--#}
-{% macro should_full_refresh() -%}
-    {%- set config_full_refresh = config.get('full_refresh') -%}
-    {%- if config_full_refresh is none -%}
-        {%- set config_full_refresh = flags.FULL_REFRESH -%}
-    {%- endif -%}
-    {%- if not config_full_refresh and chorus_is_building()
-        and config.get('chorus_as_of_incremental', false) -%}
-        {{ return(chorus_as_of_went_back()) }}
-    {%- endif -%}
-    {%- if config_full_refresh or not chorus_identity_is_batched() or not chorus_is_building() -%}
-        {{ return(config_full_refresh) }}
-    {%- endif -%}
-    {#- decided once per model and invocation: dbt asks again from the SQL, the hooks and
-        the materialization, and the progress post-hook must not change the answer -#}
-    {%- set cache = graph.setdefault('chorus_identity_full_refresh_cache', {}) -%}
-    {%- set key = invocation_id ~ ':' ~ model['unique_id'] -%}
-    {%- if key not in cache -%}
-        {%- do cache.update({key: chorus_identity_needs_full_build()}) -%}
-    {%- endif -%}
-    {{ return(cache[key]) }}
-{%- endmacro %}
-
-
 {#- For should_full_refresh: the batch's mode, and the guard against a second build. -#}
 {% macro chorus_identity_needs_full_build() -%}
     {%- set batch = chorus_identity_batch() -%}
@@ -340,24 +310,13 @@
 
 
 {#-
-    The identity models' code, as one checksum: the file checksums dbt keeps for the
-    models tagged identity, in name order. A change of their SQL changes it, and
-    int_identity_batches makes that batch a full one (an incremental batch would append
-    the new code's rows to tables the old code shaped). Macros are not in dbt's `graph`:
-    a change to macros/identity/ alone still needs --full-refresh.
+    The identity models' code, as one checksum (chorus_models_checksum): a change of
+    their SQL makes int_identity_batches start a full batch (an incremental batch would
+    append the new code's rows to tables the old code shaped). A change to
+    macros/identity/ alone still needs --full-refresh.
 -#}
 {% macro chorus_identity_code_checksum() -%}
-    {%- if not execute -%}
-        {{ return('') }}
-    {%- endif -%}
-    {%- set parts = [] -%}
-    {%- for node in graph.nodes.values() | sort(attribute='name')
-        if node.resource_type == 'model' and node.package_name == project_name
-        and 'identity' in (node.tags or []) -%}
-        {%- do parts.append(node.name ~ ':' ~ node.checksum.checksum) -%}
-    {%- endfor -%}
-
-    {{ return(local_md5(parts | join(';'))) }}
+    {{ return(chorus_models_checksum(['identity'])) }}
 {%- endmacro %}
 
 

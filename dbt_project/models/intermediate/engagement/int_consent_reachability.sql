@@ -5,7 +5,12 @@
 -- bounces in a row, with no delivery after them, make the channel unreachable (the
 -- contract's events do not tell a hard bounce from a soft one, and one soft bounce
 -- must not silence an address for good). A later delivery makes it reachable again.
-{{ config(materialized='table') }}  -- read by several models: computed once
+-- Per customer (int_engagement_batches): an incremental batch rewrites the customers in
+-- its scope.
+{{ config(
+    materialized=chorus_incremental_materialization(),
+    chorus_customer_scoped=true,
+) }}
 
 with
 
@@ -24,7 +29,7 @@ identifiers as (
         customer_id,
         identifier_type
     from {{ ref('customer_identifiers') }}
-    where customer_id is not null
+    where customer_id is not null and {{ chorus_in_scope('customer_id') }}
 
 ),
 
@@ -50,7 +55,7 @@ contacts as (
         delivered_at,
         bounced_at
     from {{ ref('contacts') }}
-    where customer_id is not null
+    where customer_id is not null and {{ chorus_in_scope('customer_id') }}
 
 ),
 

@@ -11,9 +11,9 @@
 -- Incremental (delete+insert on source_table, source_event_id), as contacts: a build
 -- adds the consent events and SMS opt-ins loaded since the previous build (less var
 -- chorus_engagement_lookback_hours) or dated after its as_of, the answers of the
--- messages int_engagement_messages wrote since, and rewrites the stored signals whose
--- customer the identity batch changed or whose campaign's objective (the purpose of
--- an unsubscribe) the seeds changed. An as_of earlier than the previous build's
+-- messages int_engagement_messages wrote since (built_at), and rewrites the stored
+-- signals whose customer the identity batches since changed or whose campaign's
+-- objective (the purpose of an unsubscribe) the seeds changed. An as_of earlier than the previous build's
 -- rebuilds it whole; Spark builds it whole.
 {{ config(
     materialized=chorus_incremental_materialization(),
@@ -26,21 +26,20 @@
 {% if is_incremental() %}
     {#- the previous build's watermarks, as constants -#}
     {%- set previous = chorus_build_watermarks() -%}
-    {%- set built_as_of = previous.as_of -%}
-    {%- set loaded_through = previous.loaded_through -%}
 {% else %}
-    {%- set built_as_of = none -%}
-    {%- set loaded_through = none -%}
+    {%- set previous = {'as_of': none} -%}
 {% endif %}
+{%- set built_as_of = previous.as_of -%}
+{%- set seeds_checksum = chorus_seeds_checksum([('campaigns', 'campaign_id')]) -%}
 {#- the raw events (consent events, SMS opt-ins) a build reads: those loaded since the
     previous build, less the lookback, or dated after its as_of -#}
 {%- set since_previous_build -%}
-    {%- if built_as_of is not none and loaded_through is not none -%}
+    {%- if built_as_of is not none and previous.loaded_through is not none -%}
         (
             _loaded_at > {{ dbt.dateadd(
                 'hour',
                 -var('chorus_engagement_lookback_hours'),
-                "cast('" ~ loaded_through ~ "' as " ~ dbt.type_timestamp() ~ ")"
+                "cast('" ~ previous.loaded_through ~ "' as " ~ dbt.type_timestamp() ~ ")"
             ) }}
             or occurred_at > cast('{{ built_as_of }}' as {{ dbt.type_timestamp() }})
         )
@@ -50,12 +49,8 @@
 {%- endset %}
 {#- the messages int_engagement_messages wrote since the previous build -#}
 {%- set written_since_previous_build -%}
-    {%- if built_as_of is not none and loaded_through is not none -%}
-        (
-            messages.built_as_of > cast('{{ built_as_of }}' as {{ dbt.type_timestamp() }})
-            or messages.last_loaded_at
-            > cast('{{ loaded_through }}' as {{ dbt.type_timestamp() }})
-        )
+    {%- if built_as_of is not none and previous.loaded_through is not none -%}
+        messages.built_at > cast('{{ previous.built_at }}' as {{ dbt.type_timestamp() }})
     {%- else -%}
         true
     {%- endif -%}
@@ -230,9 +225,10 @@ signals as (
     end
 {%- endset %}
 
--- stored signals whose customer the identity batch changed since (among the
--- identifiers it wrote at the previous as_of or later), or whose campaign's objective
--- the seeds changed: rewritten as they are, with the customer and purpose of now
+-- stored signals whose customer is another now (among the identifiers the identity
+-- batches after the one they were resolved with rewrote), or, when the campaigns seed
+-- changed since, whose campaign's objective did: rewritten as they are, with the
+-- customer and purpose of now
 restated as (
 
     select
@@ -252,8 +248,7 @@ restated as (
         on
             stored.identifier_type = identifiers.identifier_type
             and stored.identifier_value = identifiers.identifier_value
-            and identifiers.resolved_as_of
-            >= cast('{{ built_as_of }}' as {{ dbt.type_timestamp() }})
+            and identifiers.resolved_batch_id > {{ previous.identity_batch_id or 0 }}
     left join {{ ref('campaigns') }} as campaigns
         on stored.campaign_id = campaigns.campaign_id
     where
@@ -261,7 +256,9 @@ restated as (
             identifiers.identifier_value is not null
             and stored.customer_id is distinct from identifiers.customer_id
         )
-        or stored.purpose is distinct from {{ restated_purpose }}
+        {% if previous.seeds_checksum != seeds_checksum -%}
+            or stored.purpose is distinct from {{ restated_purpose }}
+        {%- endif %}
 
 ),
 
@@ -301,7 +298,10 @@ final as (
         all_signals.occurred_at,
         all_signals.campaign_id,
         all_signals.last_loaded_at,
-        {{ chorus_as_of() }} as built_as_of
+        {{ chorus_as_of() }} as built_as_of,
+        {{ chorus_built_at() }} as built_at,
+        {{ chorus_latest_identity_batch() }} as identity_batch_id,
+        '{{ seeds_checksum }}' as seeds_checksum
     from all_signals
     left join {{ ref('customer_identifiers') }} as identifiers
         on

@@ -5,7 +5,12 @@
 -- shared or junk identifiers have no customer and count for nobody; transactional
 -- messages are opened for other reasons and stay out. The trials and successes of every
 -- rate in customer_engagement and of the priors' fit (int_engagement_priors).
-{{ config(materialized='table') }}  -- read by several models: computed once
+-- Per customer (int_engagement_batches): an incremental batch rewrites the customers in
+-- its scope.
+{{ config(
+    materialized=chorus_incremental_materialization(),
+    chorus_customer_scoped=true,
+) }}
 
 with
 
@@ -20,7 +25,10 @@ contacts as (
         engaged_at,
         delivered_at
     from {{ ref('contacts') }}
-    where customer_id is not null and purpose = 'marketing'
+    where
+        customer_id is not null
+        and purpose = 'marketing'
+        and {{ chorus_in_scope('customer_id') }}
 
 ),
 

@@ -235,7 +235,8 @@ final as (
         end as outcome,
         outcomes.last_event_at,
         outcomes.last_loaded_at,
-        {{ chorus_as_of() }} as built_as_of
+        {{ chorus_as_of() }} as built_as_of,
+        {{ chorus_built_at() }} as built_at
     from outcomes
     left join addressed
         on

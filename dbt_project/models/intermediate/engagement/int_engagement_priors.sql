@@ -1,5 +1,10 @@
--- One row per (segment, channel, metric): the beta prior that smooths a customer's
--- rate, fitted by the method of moments. A segment is a lifecycle stage; segment
+-- One row per (fit, segment, channel, metric): the beta prior that smooths a customer's
+-- rate, fitted by the method of moments. A fit store (docs/DECISIONS.md "Fits on a
+-- schedule"): the first batch of each fit period (var chorus_engagement_fit_days) fits
+-- the priors from the data as of then and appends them under the batch's fit_key;
+-- every batch of the period scores with them (chorus_current_fit), so the smoothed rates
+-- move only with a customer's own data between refits. --full-refresh keeps the store;
+-- var chorus_engagement_refit fits the period again. A segment is a lifecycle stage; segment
 -- '(all)' is the whole population, the prior of a stage with fewer than var
 -- chorus_engagement_prior_min_customers customers with history.
 -- Fit, over the customers with at least one delivered message: the mean m = (total
@@ -12,7 +17,23 @@
 -- alpha = m k, beta = (1 - m) k. A metric no customer ever succeeded at on a channel
 -- (SMS has no opens) has no prior, and its rates stay null.
 
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    full_refresh=false,
+    on_schema_change='sync_all_columns',
+    chorus_engagement_fit=true,
+) }}
+
 {% set double = chorus_type_double() %}
+{% set batch = chorus_engagement_batch() %}
+
+{% if not chorus_fit_is_due() %}
+
+-- the batch's fit is stored: nothing to add
+select * from {{ this }} where 1 = 0
+
+{% else %}
 
 with
 
@@ -176,9 +197,13 @@ final as (
         between_variance,
         cast(prior_strength as {{ double }}) as prior_strength,
         cast(mean_rate * prior_strength as {{ double }}) as alpha,
-        cast((1 - mean_rate) * prior_strength as {{ double }}) as beta
+        cast((1 - mean_rate) * prior_strength as {{ double }}) as beta,
+        '{{ batch['fit_key'] or '' }}' as fit_key,
+        {{ chorus_as_of() }} as fitted_as_of
     from strength
 
 )
 
 select * from final
+
+{% endif %}

@@ -5,21 +5,15 @@
 -- ticket's rating, 1..5), unsubscribe_page_view (a visit to the unsubscribe page),
 -- email_unsubscribe, sms_stop and hard_bounce (from consent and reachability). An
 -- event's customer is that of its most trusted identifier that resolved (account,
--- email, cookie).
-{{ config(materialized='table') }}  -- read by several models: computed once
+-- email, cookie; chorus_resolve_customer).
+-- Per customer (int_engagement_batches): an incremental batch rewrites the customers in
+-- its scope.
+{{ config(
+    materialized=chorus_incremental_materialization(),
+    chorus_customer_scoped=true,
+) }}
 
 with
-
-identifiers as (
-
-    select
-        identifier_type,
-        identifier_value,
-        customer_id
-    from {{ ref('customer_identifiers') }}
-    where customer_id is not null
-
-),
 
 purchases as (
 
@@ -37,7 +31,7 @@ purchases as (
     from {{ ref('int_orders_resolved') }} as orders
     inner join {{ ref('stg_shop__order_items') }} as items
         on orders.order_id = items.order_id
-    where orders.customer_id is not null and orders.status = 'completed'
+    where orders.status = 'completed' and {{ chorus_in_scope('orders.customer_id') }}
 
 ),
 
@@ -52,24 +46,22 @@ email_complaints as (
         cast(null as {{ dbt.type_string() }}) as category,
         cast(null as {{ chorus_type_double() }}) as score
     from {{ ref('contacts') }}
-    where customer_id is not null and complained_at is not null
+    where
+        customer_id is not null
+        and complained_at is not null
+        and {{ chorus_in_scope('customer_id') }}
 
 ),
 
 tickets as (
 
-    select
-        tickets.ticket_id,
-        tickets.is_complaint,
-        tickets.csat,
-        tickets.opened_at,
-        tickets.resolved_at,
-        coalesce(by_user.customer_id, by_email.customer_id) as customer_id
-    from {{ ref('stg_support__tickets') }} as tickets
-    left join identifiers as by_user
-        on by_user.identifier_type = 'user_id' and tickets.user_id = by_user.identifier_value
-    left join identifiers as by_email
-        on by_email.identifier_type = 'email' and tickets.email = by_email.identifier_value
+    select * from {{ ref('stg_support__tickets') }}
+
+),
+
+ticket_customers as (
+
+    {{ chorus_resolve_customer('tickets', 'ticket_id', ['user_id', 'email']) }}
 
 ),
 
@@ -77,64 +69,91 @@ ticket_events as (
 
     select
         'complaint' as trigger_event,
-        ticket_id as source_event_id,
-        customer_id,
-        opened_at as occurred_at,
+        tickets.ticket_id as source_event_id,
+        ticket_customers.customer_id,
+        tickets.opened_at as occurred_at,
         cast(null as {{ dbt.type_string() }}) as product_id,
         cast(null as {{ dbt.type_string() }}) as category,
         cast(null as {{ chorus_type_double() }}) as score
     from tickets
-    where customer_id is not null and is_complaint
+    inner join ticket_customers
+        on tickets.ticket_id = ticket_customers.ticket_id
+    where tickets.is_complaint
     union all
     -- a rating is given when the ticket is resolved
     select
         'csat' as trigger_event,
-        ticket_id as source_event_id,
-        customer_id,
-        coalesce(resolved_at, opened_at) as occurred_at,
+        tickets.ticket_id as source_event_id,
+        ticket_customers.customer_id,
+        coalesce(tickets.resolved_at, tickets.opened_at) as occurred_at,
         cast(null as {{ dbt.type_string() }}) as product_id,
         cast(null as {{ dbt.type_string() }}) as category,
-        cast(csat as {{ chorus_type_double() }}) as score
+        cast(tickets.csat as {{ chorus_type_double() }}) as score
     from tickets
-    where customer_id is not null and csat is not null
+    inner join ticket_customers
+        on tickets.ticket_id = ticket_customers.ticket_id
+    where tickets.csat is not null
 
 ),
 
 chats as (
 
     select
-        chats.chat_event_id,
-        chats.event_type,
-        chats.sentiment,
-        chats.is_complaint,
-        chats.occurred_at,
-        coalesce(by_user.customer_id, by_email.customer_id, by_cookie.customer_id)
-            as customer_id
-    from {{ ref('stg_chat__events') }} as chats
-    left join identifiers as by_user
-        on by_user.identifier_type = 'user_id' and chats.user_id = by_user.identifier_value
-    left join identifiers as by_email
-        on by_email.identifier_type = 'email' and chats.email = by_email.identifier_value
-    left join identifiers as by_cookie
-        on
-            by_cookie.identifier_type = 'anonymous_id'
-            and chats.anonymous_id = by_cookie.identifier_value
-    where chats.is_complaint or chats.sentiment is not null
+        chat_event_id,
+        user_id,
+        email,
+        anonymous_id,
+        sentiment,
+        is_complaint,
+        occurred_at
+    from {{ ref('stg_chat__events') }}
+    where is_complaint or sentiment is not null
+
+),
+
+chat_customers as (
+
+    {{ chorus_resolve_customer(
+        'chats', 'chat_event_id', ['user_id', 'email', 'anonymous_id']
+    ) }}
 
 ),
 
 chat_events as (
 
     select
-        case when is_complaint then 'complaint' else 'chat_message' end as trigger_event,
-        chat_event_id as source_event_id,
-        customer_id,
-        occurred_at,
+        case when chats.is_complaint then 'complaint' else 'chat_message' end
+            as trigger_event,
+        chats.chat_event_id as source_event_id,
+        chat_customers.customer_id,
+        chats.occurred_at,
         cast(null as {{ dbt.type_string() }}) as product_id,
         cast(null as {{ dbt.type_string() }}) as category,
-        sentiment as score
+        chats.sentiment as score
     from chats
-    where customer_id is not null
+    inner join chat_customers
+        on chats.chat_event_id = chat_customers.chat_event_id
+
+),
+
+unsubscribe_page_views as (
+
+    select
+        web_event_id,
+        user_id,
+        email,
+        anonymous_id,
+        occurred_at
+    from {{ ref('stg_web__events') }}
+    where event_type = 'unsubscribe_page_view'
+
+),
+
+page_view_customers as (
+
+    {{ chorus_resolve_customer(
+        'unsubscribe_page_views', 'web_event_id', ['user_id', 'email', 'anonymous_id']
+    ) }}
 
 ),
 
@@ -142,23 +161,15 @@ page_views as (
 
     select
         'unsubscribe_page_view' as trigger_event,
-        web.web_event_id as source_event_id,
-        coalesce(by_user.customer_id, by_email.customer_id, by_cookie.customer_id)
-            as customer_id,
-        web.occurred_at,
+        views.web_event_id as source_event_id,
+        page_view_customers.customer_id,
+        views.occurred_at,
         cast(null as {{ dbt.type_string() }}) as product_id,
         cast(null as {{ dbt.type_string() }}) as category,
         cast(null as {{ chorus_type_double() }}) as score
-    from {{ ref('stg_web__events') }} as web
-    left join identifiers as by_user
-        on by_user.identifier_type = 'user_id' and web.user_id = by_user.identifier_value
-    left join identifiers as by_email
-        on by_email.identifier_type = 'email' and web.email = by_email.identifier_value
-    left join identifiers as by_cookie
-        on
-            by_cookie.identifier_type = 'anonymous_id'
-            and web.anonymous_id = by_cookie.identifier_value
-    where web.event_type = 'unsubscribe_page_view'
+    from unsubscribe_page_views as views
+    inner join page_view_customers
+        on views.web_event_id = page_view_customers.web_event_id
 
 ),
 
@@ -178,6 +189,7 @@ consent_events as (
     from {{ ref('int_consent_signals') }}
     where
         customer_id is not null
+        and {{ chorus_in_scope('customer_id') }}
         and status = 'opted_out'
         and (
             source = 'sms_stop'
@@ -195,10 +207,8 @@ final as (
     select * from ticket_events
     union all
     select * from chat_events
-    where customer_id is not null
     union all
     select * from page_views
-    where customer_id is not null
     union all
     select * from consent_events
 

@@ -1,11 +1,18 @@
--- One row per marketing message delivered to a customer on a contact channel: the
--- contact pressure it met, i.e. the customer's marketing contacts on every channel
--- combined sent in the 7 days before it (the message itself and any sent in the same
--- second excluded), whether it was engaged with (the channel's engagement_event), and
--- the customer's tier for the curve (int_fatigue_tiers.curve_tier, judged on the time
--- before), and the rate expected of it without fatigue: the customer's own smoothed
--- rate on that channel. Only messages of the last var chorus_fatigue_curve_days days.
--- The input of fatigue_curve.
+-- One row per marketing message delivered to a customer on a contact channel in the
+-- last var chorus_fatigue_curve_days days: the contact pressure it met (the customer's
+-- marketing contacts on every channel combined sent in the 7 days before it, the
+-- message itself and any sent in the same second excluded), whether it was engaged with
+-- (the channel's engagement_event), the customer's curve tier and the rate expected of
+-- it without fatigue: the customer's own smoothed rate on that channel. The input of
+-- the fatigue curve's fit (int_fatigue_curves), read only when it fits.
+-- The curve tier ranks customers as the engagement tiers do, but by their engagement
+-- rate before those days (customers with var chorus_fatigue_trend_min_messages
+-- delivered messages then): the curve must not sort customers by the outcomes it
+-- measures (a customer with two unopened messages would land in the light tier because
+-- of them, and make that tier look fatigued at low pressure).
+
+{% set double = chorus_type_double() %}
+{% set window_start = dbt.dateadd('day', -var('chorus_fatigue_curve_days'), chorus_as_of()) %}
 
 with
 
@@ -33,6 +40,40 @@ marketing as (
 
 ),
 
+base_rates as (
+
+    {{ chorus_fatigue_base_rates(ref('customer_engagement')) }}
+
+),
+
+earlier as (
+
+    select
+        customer_id,
+        cast(sum(case when is_engaged then 1 else 0 end) as {{ double }}) / count(*)
+            as earlier_rate
+    from marketing
+    where delivered_at is not null and sent_at <= {{ window_start }}
+    group by 1
+    having count(*) >= {{ var('chorus_fatigue_trend_min_messages') }}
+
+),
+
+curve_tiers as (
+
+    select
+        base_rates.customer_id,
+        case ntile(3) over (order by earlier.earlier_rate desc, base_rates.customer_id asc)
+            when 1 then 'high'
+            when 2 then 'medium'
+            else 'light'
+        end as curve_tier
+    from base_rates
+    inner join earlier
+        on base_rates.customer_id = earlier.customer_id
+
+),
+
 pressured as (
 
     select
@@ -55,21 +96,18 @@ final as (
         pressured.sent_at,
         cast(pressured.contacts_7d as bigint) as contacts_7d,
         pressured.is_engaged,
-        tiers.curve_tier as engagement_tier,
+        curve_tiers.curve_tier as engagement_tier,
         engagement.engagement_rate as expected_rate
     from pressured
-    inner join {{ ref('int_fatigue_tiers') }} as tiers
-        on pressured.customer_id = tiers.customer_id
+    inner join curve_tiers
+        on pressured.customer_id = curve_tiers.customer_id
     inner join {{ ref('customer_engagement') }} as engagement
         on
             pressured.customer_id = engagement.customer_id
             and pressured.channel = engagement.channel
     where
         pressured.delivered_at is not null
-        and tiers.curve_tier is not null
-        and pressured.sent_at > {{ dbt.dateadd(
-            'day', -var('chorus_fatigue_curve_days'), chorus_as_of()
-        ) }}
+        and pressured.sent_at > {{ window_start }}
 
 )
 

@@ -6,6 +6,12 @@
 -- channel (int_consent_signals), a hard bounce while the channel stays unreachable
 -- (int_consent_reachability). negative_chat and low_csat fire at or below the rule's
 -- trigger_threshold.
+-- Per customer (int_engagement_batches): an incremental batch rewrites the customers in
+-- its scope.
+{{ config(
+    materialized=chorus_incremental_materialization(),
+    chorus_customer_scoped=true,
+) }}
 
 with
 
@@ -30,6 +36,7 @@ triggers as (
         category,
         score
     from {{ ref('int_engagement_triggers') }}
+    where {{ chorus_in_scope('customer_id') }}
 
 ),
 
@@ -44,7 +51,7 @@ bounces as (
         cast(null as {{ dbt.type_string() }}) as category,
         cast(null as {{ chorus_type_double() }}) as score
     from {{ ref('int_consent_reachability') }}
-    where is_bounced and channel = 'email'
+    where is_bounced and channel = 'email' and {{ chorus_in_scope('customer_id') }}
 
 ),
 
@@ -89,7 +96,11 @@ opt_ins as (
         channel,
         occurred_at
     from {{ ref('int_consent_signals') }}
-    where customer_id is not null and status = 'opted_in' and purpose = 'marketing'
+    where
+        customer_id is not null
+        and status = 'opted_in'
+        and purpose = 'marketing'
+        and {{ chorus_in_scope('customer_id') }}
 
 ),
 

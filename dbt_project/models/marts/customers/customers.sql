@@ -4,6 +4,12 @@
 -- hour (customer_engagement), and the preferred channel: the highest engagement rate
 -- among the channels the customer consents to and can be reached on (the earlier
 -- channel of the list below on a tie); null when there is none.
+-- Per customer (int_engagement_batches): an incremental batch rewrites the customers in
+-- its scope.
+{{ config(
+    materialized=chorus_incremental_materialization(),
+    chorus_customer_scoped=true,
+) }}
 
 {% set consent_channels = ['email', 'sms', 'push', 'chat', 'ads'] %}
 {% set contact_channels = ['email', 'sms', 'push', 'chat'] %}
@@ -13,6 +19,14 @@ with
 profiles as (
 
     select * from {{ ref('int_customer_profiles') }}
+    where {{ chorus_in_scope('customer_id') }}
+
+),
+
+customer_consent as (
+
+    select * from {{ ref('customer_consent') }}
+    where purpose = 'marketing' and {{ chorus_in_scope('customer_id') }}
 
 ),
 
@@ -28,8 +42,7 @@ consent as (
             as is_{{ channel }}_reachable{{ "," if not loop.last }}
     
 {% endfor %}
-    from {{ ref('customer_consent') }}
-    where purpose = 'marketing'
+    from customer_consent
     -- noqa: enable=LT01,LT02
     group by 1
 
@@ -38,6 +51,7 @@ consent as (
 engagement as (
 
     select * from {{ ref('customer_engagement') }}
+    where {{ chorus_in_scope('customer_id') }}
 
 ),
 
@@ -75,11 +89,10 @@ preferred as (
                 end
         ) as channel_rank
     from engagement
-    inner join {{ ref('customer_consent') }} as consent
+    inner join customer_consent as consent
         on
             engagement.customer_id = consent.customer_id
             and engagement.channel = consent.channel
-            and consent.purpose = 'marketing'
     where
         consent.is_consented
         and consent.is_reachable

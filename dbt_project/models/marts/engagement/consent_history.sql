@@ -3,13 +3,19 @@
 -- from the one before it, in time order, with that earlier status. The order is the
 -- one customer_consent uses (time, then an opt-out first, then the source event id),
 -- so the last row of a (customer, channel, purpose) is its current signal.
+-- Per customer (int_engagement_batches): an incremental batch rewrites the customers in
+-- its scope.
+{{ config(
+    materialized=chorus_incremental_materialization(),
+    chorus_customer_scoped=true,
+) }}
 
 with
 
 signals as (
 
     select * from {{ ref('int_consent_signals') }}
-    where customer_id is not null
+    where customer_id is not null and {{ chorus_in_scope('customer_id') }}
 
 ),
 

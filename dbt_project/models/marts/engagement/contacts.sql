@@ -4,10 +4,11 @@
 -- A message to a shared identifier (a household email) or a junk one keeps its row
 -- with no customer and is_shared_identifier / is_junk_identifier set.
 -- Incremental (delete+insert on contact_id): a build rewrites the rows of the messages
--- int_engagement_messages wrote since this model's previous build (its as_of and load
--- watermarks, read first), and of the stored rows whose customer is another now
--- (among the identifiers the identity batch wrote since: resolved_as_of) or whose
--- campaign or engagement rule the seeds changed since. Every
+-- int_engagement_messages wrote since this model's previous build (their built_at
+-- after its own, read first), of the stored rows whose customer is another now (among
+-- the identifiers the identity batches after the one it read rewrote:
+-- resolved_batch_id), and, when the seeds changed since (seeds_checksum), of the rows
+-- whose campaign or engagement rule did. Every
 -- message's identifier has a customer_identifiers row (its own event is evidence),
 -- so a merged-away customer id leaves with the rewrite of its identifiers. An as_of
 -- earlier than the previous build's rebuilds it whole; Spark builds it whole.
@@ -29,6 +30,7 @@
     end
 {%- endset %}
 {% set campaign_columns = ['objective', 'topic', 'promotion_family', 'offer_code'] %}
+{% set seeds_checksum = chorus_seeds_checksum([('campaigns', 'campaign_id'), ('channel_policy', 'channel')]) %}
 
 with
 
@@ -40,7 +42,7 @@ identifiers as (
         customer_id,
         is_shared,
         is_junk,
-        resolved_as_of
+        resolved_batch_id
     from {{ ref('customer_identifiers') }}
 
 ),
@@ -64,55 +66,50 @@ channel_rules as (
 
 {#- the previous build's watermarks, as constants -#}
 {%- set previous = chorus_build_watermarks() -%}
-{%- set built_as_of = previous.as_of -%}
-{%- set loaded_through = previous.loaded_through -%}
 
 rewritten as (
 
-    {% if built_as_of is none %}
+    {% if previous.built_at is none or previous.identity_batch_id is none %}
         select contact_id from {{ ref('int_engagement_messages') }}
     {% else %}
-        -- messages written since the previous build (as_of moved, or events loaded)
+        -- messages int_engagement_messages wrote since this model's previous build
         select contact_id
         from {{ ref('int_engagement_messages') }}
-        where
-            built_as_of > cast('{{ built_as_of }}' as {{ dbt.type_timestamp() }})
-            {% if loaded_through is not none -%}
-                or last_loaded_at
-                > cast('{{ loaded_through }}' as {{ dbt.type_timestamp() }})
-            {%- endif %}
+        where built_at > cast('{{ previous.built_at }}' as {{ dbt.type_timestamp() }})
         union
-        -- stored rows whose customer the identity batch changed since (among the
-        -- identifiers it wrote at this model's previous as_of or later), or whose
-        -- campaign or engagement rule the seeds changed
+        -- stored rows whose customer, or shared or junk flag, is another now: among the
+        -- identifiers the identity batches after the one they were resolved with wrote
         select stored.contact_id
         from {{ this }} as stored
-        left join identifiers
+        inner join identifiers
             on
                 stored.identifier_type = identifiers.identifier_type
                 and stored.identifier_value = identifiers.identifier_value
-                and identifiers.resolved_as_of
-                >= cast('{{ built_as_of }}' as {{ dbt.type_timestamp() }})
-        left join campaigns
-            on stored.campaign_id = campaigns.campaign_id
-        left join channel_rules
-            on stored.channel = channel_rules.channel
         where
-            (
-                identifiers.identifier_value is not null
-                and (
-                    stored.customer_id is distinct from identifiers.customer_id
-                    or stored.is_shared_identifier
-                    is distinct from coalesce(identifiers.is_shared, false)
-                    or stored.is_junk_identifier
-                    is distinct from coalesce(identifiers.is_junk, false)
-                )
+            identifiers.resolved_batch_id > {{ previous.identity_batch_id }}
+            and (
+                stored.customer_id is distinct from identifiers.customer_id
+                or stored.is_shared_identifier
+                is distinct from coalesce(identifiers.is_shared, false)
+                or stored.is_junk_identifier
+                is distinct from coalesce(identifiers.is_junk, false)
             )
-            {% for column in campaign_columns -%}
-                or stored.{{ column }} is distinct from campaigns.{{ column }}
-            {% endfor -%}
-            or stored.engaged_at
-            is distinct from {{ engaged_at_rule | replace('MESSAGE', 'stored') }}
+        {% if previous.seeds_checksum != seeds_checksum %}
+            union
+            -- the seeds changed since: stored rows whose campaign or engagement rule did
+            select stored.contact_id
+            from {{ this }} as stored
+            left join campaigns
+                on stored.campaign_id = campaigns.campaign_id
+            left join channel_rules
+                on stored.channel = channel_rules.channel
+            where
+                {% for column in campaign_columns -%}
+                    stored.{{ column }} is distinct from campaigns.{{ column }} or
+                {% endfor -%}
+                stored.engaged_at
+                is distinct from {{ engaged_at_rule | replace('MESSAGE', 'stored') }}
+        {% endif %}
     {% endif %}
 
 ),
@@ -161,7 +158,10 @@ final as (
         coalesce(identifiers.is_shared, false) as is_shared_identifier,
         coalesce(identifiers.is_junk, false) as is_junk_identifier,
         messages.last_loaded_at,
-        {{ chorus_as_of() }} as built_as_of
+        {{ chorus_as_of() }} as built_as_of,
+        {{ chorus_built_at() }} as built_at,
+        {{ chorus_latest_identity_batch() }} as identity_batch_id,
+        '{{ seeds_checksum }}' as seeds_checksum
     from messages
     left join identifiers
         on

@@ -7,6 +7,12 @@
 -- message a marketing opt-in on the channel also counts. A channel whose recent
 -- messages bounced is unreachable (int_consent_reachability): not an opt-out, and
 -- consent returns with the next delivery.
+-- Per customer (int_engagement_batches): an incremental batch rewrites the customers in
+-- its scope (a soft opt-in that lapses with as_of puts its customer there).
+{{ config(
+    materialized=chorus_incremental_materialization(),
+    chorus_customer_scoped=true,
+) }}
 
 with
 
@@ -14,7 +20,7 @@ customer_list as (
 
     select distinct customer_id
     from {{ ref('customer_identifiers') }}
-    where customer_id is not null
+    where customer_id is not null and {{ chorus_in_scope('customer_id') }}
 
 ),
 
@@ -38,7 +44,7 @@ signals as (
     from {{ ref('int_consent_signals') }} as signals
     inner join policy
         on signals.channel = policy.channel or signals.channel = 'all'
-    where signals.customer_id is not null
+    where signals.customer_id is not null and {{ chorus_in_scope('signals.customer_id') }}
 
 ),
 
@@ -77,13 +83,20 @@ latest as (
 
 ),
 
+reachability as (
+
+    select * from {{ ref('int_consent_reachability') }}
+    where {{ chorus_in_scope('customer_id') }}
+
+),
+
 last_purchase as (
 
     select
         customer_id,
         max(ordered_at) as last_purchase_at
     from {{ ref('int_orders_resolved') }}
-    where customer_id is not null and status = 'completed'
+    where status = 'completed' and {{ chorus_in_scope('customer_id') }}
     group by 1
 
 ),
@@ -117,7 +130,7 @@ by_channel as (
         on customer_list.customer_id = latest.customer_id and policy.channel = latest.channel
     left join last_purchase
         on customer_list.customer_id = last_purchase.customer_id
-    left join {{ ref('int_consent_reachability') }} as reachability
+    left join reachability
         on
             customer_list.customer_id = reachability.customer_id
             and policy.channel = reachability.channel

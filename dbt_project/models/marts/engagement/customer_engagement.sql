@@ -6,6 +6,13 @@
 -- customer gets the prior's mean: their segment's rate. Peak hour: the local hour
 -- (customer's time zone, else var chorus_default_timezone) at which the customer
 -- opened, clicked or replied most often on the channel, the earlier hour on a tie.
+-- Per customer (int_engagement_batches): an incremental batch rewrites the customers in
+-- its scope, with the priors of the batch's fit (int_engagement_priors, refitted once
+-- per fit period).
+{{ config(
+    materialized=chorus_incremental_materialization(),
+    chorus_customer_scoped=true,
+) }}
 
 {% set double = chorus_type_double() %}
 
@@ -18,6 +25,7 @@ profiles as (
         lifecycle_stage,
         coalesce(timezone, '{{ var("chorus_default_timezone") }}') as timezone
     from {{ ref('int_customer_profiles') }}
+    where {{ chorus_in_scope('customer_id') }}
 
 ),
 
@@ -47,6 +55,14 @@ grid as (
 counts as (
 
     select * from {{ ref('int_engagement_counts') }}
+    where {{ chorus_in_scope('customer_id') }}
+
+),
+
+priors_of_fit as (
+
+    select * from {{ ref('int_engagement_priors') }}
+    where {{ chorus_current_fit() }}
 
 ),
 
@@ -76,8 +92,8 @@ chosen_priors as (
             else population.beta
         end as beta
     from segments
-    cross join {{ ref('int_engagement_priors') }} as population
-    left join {{ ref('int_engagement_priors') }} as own
+    cross join priors_of_fit as population
+    left join priors_of_fit as own
         on
             segments.segment = own.segment
             and population.channel = own.channel
@@ -134,28 +150,41 @@ rates as (
 
 ),
 
+scoped_contacts as (
+
+    select
+        customer_id,
+        channel,
+        opened_at,
+        clicked_at,
+        replied_at
+    from {{ ref('contacts') }}
+    where customer_id is not null and {{ chorus_in_scope('customer_id') }}
+
+),
+
 engagement_times as (
 
     select
         contacts.customer_id,
         contacts.channel,
         contacts.opened_at as engaged_at
-    from {{ ref('contacts') }} as contacts
-    where contacts.customer_id is not null and contacts.opened_at is not null
+    from scoped_contacts as contacts
+    where contacts.opened_at is not null
     union all
     select
         contacts.customer_id,
         contacts.channel,
         contacts.clicked_at as engaged_at
-    from {{ ref('contacts') }} as contacts
-    where contacts.customer_id is not null and contacts.clicked_at is not null
+    from scoped_contacts as contacts
+    where contacts.clicked_at is not null
     union all
     select
         contacts.customer_id,
         contacts.channel,
         contacts.replied_at as engaged_at
-    from {{ ref('contacts') }} as contacts
-    where contacts.customer_id is not null and contacts.replied_at is not null
+    from scoped_contacts as contacts
+    where contacts.replied_at is not null
 
 ),
 

@@ -21,15 +21,37 @@
 -- A customer without history is in the medium tier, with the whole share; a tier the
 -- curve has no data for yet (a business with a short history) has var
 -- chorus_fatigue_default_weekly_cap.
+-- The engagement tier: where the customer's base rate (their smoothed rates averaged
+-- over their channels, weighted by messages delivered) falls among the current fit's
+-- tier limits (int_fatigue_tiers).
+-- Per customer (int_engagement_batches): an incremental batch rewrites the customers in
+-- its scope (a message leaving one of the windows puts its customer there).
+{{ config(
+    materialized=chorus_incremental_materialization(),
+    chorus_customer_scoped=true,
+) }}
 
 {% set double = chorus_type_double() %}
 {% set as_of = chorus_as_of() %}
+{#- the trailing windows, in days (one place: int_engagement_scope reads them too) -#}
+{% set windows = chorus_fatigue_windows() %}
+{% set week_start = dbt.dateadd('day', -windows['week'], as_of) %}
+{% set recent_start = dbt.dateadd('day', -windows['recent'], as_of) %}
+{% set history_start = dbt.dateadd('day', -windows['history'], as_of) %}
 
 with
+
+scoped_engagement as (
+
+    select * from {{ ref('customer_engagement') }}
+    where {{ chorus_in_scope('customer_id') }}
+
+),
 
 customer_list as (
 
     select customer_id from {{ ref('int_customer_profiles') }}
+    where {{ chorus_in_scope('customer_id') }}
 
 ),
 
@@ -51,7 +73,10 @@ marketing as (
     from {{ ref('contacts') }} as contacts
     inner join policy
         on contacts.channel = policy.channel
-    where contacts.customer_id is not null and contacts.purpose = 'marketing'
+    where
+        contacts.customer_id is not null
+        and contacts.purpose = 'marketing'
+        and {{ chorus_in_scope('contacts.customer_id') }}
 
 ),
 
@@ -60,28 +85,28 @@ windows as (
     select
         customer_id,
         cast(sum(case
-            when sent_at > {{ dbt.dateadd('day', -7, as_of) }} then 1 else 0
+            when sent_at > {{ week_start }} then 1 else 0
         end) as bigint) as contacts_last_7d,
         cast(sum(case
-            when sent_at > {{ dbt.dateadd('day', -28, as_of) }} then 1 else 0
+            when sent_at > {{ recent_start }} then 1 else 0
         end) as bigint) as contacts_last_28d,
         cast(sum(case
-            when sent_at > {{ dbt.dateadd('day', -28, as_of) }} and delivered_at is not null
+            when sent_at > {{ recent_start }} and delivered_at is not null
                 then 1
             else 0
         end) as bigint) as recent_delivered,
         cast(sum(case
-            when sent_at > {{ dbt.dateadd('day', -28, as_of) }} and engaged_at is not null
+            when sent_at > {{ recent_start }} and engaged_at is not null
                 then 1
             else 0
         end) as bigint) as recent_engaged,
         cast(sum(case
-            when sent_at <= {{ dbt.dateadd('day', -28, as_of) }} and delivered_at is not null
+            when sent_at <= {{ recent_start }} and delivered_at is not null
                 then 1
             else 0
         end) as bigint) as baseline_delivered,
         cast(sum(case
-            when sent_at <= {{ dbt.dateadd('day', -28, as_of) }} and engaged_at is not null
+            when sent_at <= {{ recent_start }} and engaged_at is not null
                 then 1
             else 0
         end) as bigint) as baseline_engaged,
@@ -90,7 +115,7 @@ windows as (
         -- the last digits)
         cast(sum(case
             when
-                sent_at > {{ dbt.dateadd('day', -28, as_of) }}
+                sent_at > {{ recent_start }}
                 and engaged_at is not null
                 and delivered_at is not null
                 then
@@ -98,7 +123,7 @@ windows as (
                     - {{ chorus_epoch_seconds('delivered_at') }}
         end) as {{ double }}) / (3600 * nullif(sum(case
             when
-                sent_at > {{ dbt.dateadd('day', -28, as_of) }}
+                sent_at > {{ recent_start }}
                 and engaged_at is not null
                 and delivered_at is not null
                 then 1
@@ -106,7 +131,7 @@ windows as (
         end), 0)) as recent_response_hours,
         cast(sum(case
             when
-                sent_at <= {{ dbt.dateadd('day', -28, as_of) }}
+                sent_at <= {{ recent_start }}
                 and engaged_at is not null
                 and delivered_at is not null
                 then
@@ -114,7 +139,7 @@ windows as (
                     - {{ chorus_epoch_seconds('delivered_at') }}
         end) as {{ double }}) / (3600 * nullif(sum(case
             when
-                sent_at <= {{ dbt.dateadd('day', -28, as_of) }}
+                sent_at <= {{ recent_start }}
                 and engaged_at is not null
                 and delivered_at is not null
                 then 1
@@ -139,7 +164,7 @@ channel_share as (
             marketing.customer_id = consent.customer_id
             and marketing.channel = consent.channel
             and consent.purpose = 'marketing'
-    where marketing.sent_at > {{ dbt.dateadd('day', -90, as_of) }}
+    where marketing.sent_at > {{ history_start }}
     group by 1
 
 ),
@@ -152,6 +177,7 @@ open_channels as (
     from {{ ref('customer_consent') }}
     where
         purpose = 'marketing'
+        and {{ chorus_in_scope('customer_id') }}
         and is_consented
         and is_reachable
         and channel in (select contact_channels.channel from policy as contact_channels)
@@ -166,18 +192,50 @@ triggers as (
         max(case
             when
                 trigger_event = 'unsubscribe_page_view'
-                and occurred_at > {{ dbt.dateadd('day', -28, as_of) }} then 1
+                and occurred_at > {{ recent_start }} then 1
             else 0
         end) as visited_unsubscribe_page,
         max(case
             when
                 trigger_event = 'complaint'
-                and occurred_at > {{ dbt.dateadd('day', -90, as_of) }} then 1
+                and occurred_at > {{ history_start }} then 1
             else 0
         end) as complained
     from {{ ref('int_engagement_triggers') }}
-    where trigger_event in ('unsubscribe_page_view', 'complaint')
+    where
+        trigger_event in ('unsubscribe_page_view', 'complaint')
+        and {{ chorus_in_scope('customer_id') }}
     group by 1
+
+),
+
+base_rates as (
+
+    {{ chorus_fatigue_base_rates('scoped_engagement') }}
+
+),
+
+tier_limits as (
+
+    select
+        max(case when engagement_tier = 'high' then min_base_rate end) as high_min_rate,
+        max(case when engagement_tier = 'medium' then min_base_rate end) as medium_min_rate
+    from {{ ref('int_fatigue_tiers') }}
+    where {{ chorus_current_fit() }}
+
+),
+
+tiers as (
+
+    select
+        base_rates.customer_id,
+        case
+            when base_rates.base_rate >= tier_limits.high_min_rate then 'high'
+            when base_rates.base_rate >= tier_limits.medium_min_rate then 'medium'
+            else 'light'
+        end as engagement_tier
+    from base_rates
+    cross join tier_limits
 
 ),
 
@@ -214,7 +272,7 @@ signals as (
         coalesce(channel_share.open_channel_share, 1.0) as open_channel_share,
         coalesce(open_channels.open_channels, cast(0 as bigint)) as open_channels
     from customer_list
-    left join {{ ref('int_fatigue_tiers') }} as tiers
+    left join tiers
         on customer_list.customer_id = tiers.customer_id
     left join tier_caps
         on coalesce(tiers.engagement_tier, 'medium') = tier_caps.engagement_tier

@@ -3,6 +3,12 @@
 -- several times for the same scope value (three orders of one product), the row is the
 -- one that ends last (no end = latest), so each suppression shows once with the end
 -- that counts. History: int_suppression_history.
+-- Per customer (int_engagement_batches): an incremental batch rewrites the customers in
+-- its scope (a suppression that starts or ends with as_of puts its customer there).
+{{ config(
+    materialized=chorus_incremental_materialization(),
+    chorus_customer_scoped=true,
+) }}
 
 {% set as_of = chorus_as_of() %}
 
@@ -13,7 +19,8 @@ active as (
     select *
     from {{ ref('int_suppression_history') }}
     where
-        starts_at <= {{ as_of }}
+        {{ chorus_in_scope('customer_id') }}
+        and starts_at <= {{ as_of }}
         and (ends_at is null or ends_at > {{ as_of }})
 
 ),

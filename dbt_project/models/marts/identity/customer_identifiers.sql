@@ -8,7 +8,8 @@
 -- node_id for their integer joins.
 -- Batched (macros/identity/chorus_identity_batch.sql): an incremental batch rewrites the
 -- rows of the identifiers it recomputed and of the customers it re-resolved (a pre-hook
--- deletes them first); resolved_as_of says which batch's as_of last wrote a row. The
+-- deletes them first); resolved_as_of and resolved_batch_id say which batch last wrote a
+-- row (the engagement models read the identifiers rewritten since their last build). The
 -- region is a set of node_ids, so the pre-hook finds a stored row's node by hashing its
 -- type and value (chorus_node_id, as every model does): that also reaches an identifier
 -- no longer in int_identity_identifiers (left on no record), which a lookup there would
@@ -89,7 +90,8 @@ final as (
         flagged.first_seen_at,
         flagged.last_seen_at,
         cast(flagged.occurrences as bigint) as occurrences,
-        {{ chorus_as_of() }} as resolved_as_of
+        {{ chorus_as_of() }} as resolved_as_of,
+        cast({{ chorus_identity_batch()['batch_id'] }} as integer) as resolved_batch_id
     from flagged
     left join customer_ids
         on flagged.node_id = customer_ids.node_id

@@ -16,7 +16,8 @@ renamed as (
         nullif(trim(cast(product_id as {{ dbt.type_string() }})), '') as product_id,
         nullif(trim(category), '') as category,
         cast(quantity as integer) as quantity,
-        cast(unit_price as decimal(18, 2)) as unit_price
+        cast(unit_price as decimal(18, 2)) as unit_price,
+        _loaded_at
     from source
 
 ),
@@ -33,7 +34,8 @@ final as (
         category,
         quantity,
         unit_price,
-        cast(quantity * unit_price as decimal(18, 2)) as line_total
+        cast(quantity * unit_price as decimal(18, 2)) as line_total,
+        _loaded_at
     from renamed
 
 )

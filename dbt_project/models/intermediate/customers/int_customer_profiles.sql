@@ -6,14 +6,21 @@
 -- lifecycle stage is anonymous or anonymous_expired, never one of the stages of known
 -- customers. The rules are documented in _customers__models.yml and docs/DECISIONS.md
 -- ("Customers an analyst can count").
-{{ config(materialized='table') }}
+-- Per customer (int_engagement_batches): an incremental batch rewrites the customers in
+-- its scope. It keeps instants (last_activity_at, first_seen_at), not ages, so a row
+-- changes only with the customer's data or when as_of crosses one of the stage's age
+-- limits, which int_engagement_scope finds.
+{{ config(
+    materialized=chorus_incremental_materialization(),
+    chorus_customer_scoped=true,
+) }}
 
 with
 
 identifiers as (
 
     select * from {{ ref('customer_identifiers') }}
-    where customer_id is not null
+    where customer_id is not null and {{ chorus_in_scope('customer_id') }}
 
 ),
 
@@ -26,7 +33,7 @@ crm_contacts as (
 orders as (
 
     select * from {{ ref('int_orders_resolved') }}
-    where customer_id is not null
+    where {{ chorus_in_scope('customer_id') }}
 
 ),
 
@@ -58,6 +65,13 @@ verified_emails as (
             or opened_at is not null
             or clicked_at is not null
         )
+        {% if chorus_is_building() and is_incremental() -%}
+            and identifier_value in (
+                select emails.identifier_value
+                from identifiers as emails
+                where emails.identifier_type = 'email'
+            )
+        {%- endif %}
     union
     select distinct email from orders
     where email is not null
@@ -68,7 +82,16 @@ verified_phones as (
 
     select distinct phone as identifier_value
     from sms_events
-    where event_type in ('delivered', 'clicked', 'replied') and phone is not null
+    where
+        event_type in ('delivered', 'clicked', 'replied')
+        and phone is not null
+        {% if chorus_is_building() and is_incremental() -%}
+            and phone in (
+                select phones.identifier_value
+                from identifiers as phones
+                where phones.identifier_type = 'phone'
+            )
+        {%- endif %}
     union
     select distinct phone from orders
     where phone is not null
@@ -211,13 +234,7 @@ joined as (
         order_totals.first_order_at,
         order_totals.last_order_at,
         -- recency that drives the stage: the last order for buyers, else the last sighting
-        {{ dbt.datediff(
-            'coalesce(order_totals.last_order_at, activity.last_seen_at)',
-            chorus_as_of(), 'day'
-        ) }} as days_since_last_activity,
-        {{ dbt.datediff(
-            'activity.first_seen_at', chorus_as_of(), 'day'
-        ) }} as customer_age_days
+        coalesce(order_totals.last_order_at, activity.last_seen_at) as last_activity_at
     from activity
     left join primary_contact_points
         on activity.customer_id = primary_contact_points.customer_id
@@ -228,10 +245,42 @@ joined as (
 
 ),
 
-final as (
+-- ages in whole days to as_of (day boundaries crossed, dbt.datediff): what the stage
+-- reads, not kept (they change every day; int_engagement_scope finds the customers whose
+-- ages crossed a limit)
+aged as (
 
     select
         *,
+        {{ dbt.datediff('last_activity_at', chorus_as_of(), 'day') }} as days_since_last_activity,
+        {{ dbt.datediff('first_seen_at', chorus_as_of(), 'day') }} as customer_age_days
+    from joined
+
+),
+
+final as (
+
+    select
+        customer_id,
+        is_known,
+        primary_email,
+        is_primary_email_verified,
+        primary_phone,
+        is_primary_phone_verified,
+        user_id,
+        first_name,
+        last_name,
+        country,
+        timezone,
+        first_seen_at,
+        last_seen_at,
+        identifier_count,
+        order_count,
+        refunded_order_count,
+        revenue,
+        first_order_at,
+        last_order_at,
+        last_activity_at,
         case
             -- an anonymous profile never takes a stage of known customers: browsing
             -- alone makes nobody new, active or loyal; it expires when unseen for long
@@ -251,7 +300,7 @@ final as (
                 then 'at_risk'
             else 'lapsed'
         end as lifecycle_stage
-    from joined
+    from aged
 
 )
 

@@ -1,0 +1,264 @@
+-- One row per customer whose per-customer engagement and customer rows this batch
+-- rewrites (an incremental batch of int_engagement_batches; empty in a full batch, which
+-- rewrites everyone), with the first reason found. Every such model is a function of
+-- the customer's own data, the stored fit and as_of, so rewriting these customers with
+-- the SQL of a full build gives the full build's rows. A customer is in scope when,
+-- since the previous batch (its as_of P, its start, its identity batch, its last load):
+--   identity       the identity batch rewrote one of their identifiers (it rewrites
+--                  whole customers, before and after a merge or a split);
+--   merged_away    their id no longer exists (their rows are deleted, nothing replaces
+--                  them);
+--   contacts       contacts rewrote one of their messages (new events, a merge, a
+--                  campaign edited in the seed);
+--   consent        int_consent_signals rewrote one of their signals;
+--   orders, tickets, crm  the loader replaced one of their rows (a refund, a rating, an
+--                  edited record), or it became visible at this as_of;
+-- or because time passed from P to this batch's as_of A:
+--   contact_windows      a marketing message left the 7, 28 or 90 days before as_of
+--                        (customer_fatigue's windows);
+--   trigger_windows      an unsubscribe-page visit left the 28 days, a complaint the 90;
+--   suppression_windows  a suppression started or ended;
+--   lifecycle            their lifecycle stage's age limits were crossed;
+--   soft_opt_in          their last purchase left a channel's soft_opt_in_days.
+-- The stored rows of the per-customer models are read as they are (these models build
+-- after this one).
+{{ config(materialized='table') }}
+
+-- the models an incremental batch reads (dbt must know them at parse time, when the
+-- batch is not known yet)
+-- depends_on: {{ ref('int_engagement_batches') }}
+-- depends_on: {{ ref('customer_identifiers') }}
+-- depends_on: {{ ref('channel_policy') }}
+-- depends_on: {{ ref('contacts') }}
+-- depends_on: {{ ref('int_consent_signals') }}
+-- depends_on: {{ ref('stg_shop__orders') }}
+-- depends_on: {{ ref('stg_shop__order_items') }}
+-- depends_on: {{ ref('stg_support__tickets') }}
+-- depends_on: {{ ref('stg_crm__contacts') }}
+
+{% set batch = chorus_engagement_batch() %}
+{% set incremental_batch = batch['mode'] == 'incremental' %}
+{% set windows = chorus_fatigue_windows() %}
+
+with
+
+{% if incremental_batch %}
+
+identifiers as (
+
+    select
+        identifier_type,
+        identifier_value,
+        customer_id,
+        resolved_batch_id
+    from {{ ref('customer_identifiers') }}
+    where customer_id is not null
+
+),
+
+policy as (
+
+    select * from {{ ref('channel_policy') }}
+
+),
+
+-- the identifiers on rows the loader replaced since the previous batch, or that became
+-- visible at this as_of (staging stops at as_of)
+replaced_identifiers as (
+
+    {% for column in ['user_id', 'email', 'phone', 'anonymous_id', 'device_id'] -%}
+        select
+            'orders' as reason,
+            '{{ column }}' as identifier_type,
+            orders.{{ column }} as identifier_value
+        from {{ ref('stg_shop__orders') }} as orders
+        where
+            (
+                orders._loaded_at > {{ batch['previous_loaded_through'] }}
+                or {{ chorus_since_previous('orders.ordered_at', batch) }}
+                or orders.order_id in (
+                    select items.order_id
+                    from {{ ref('stg_shop__order_items') }} as items
+                    where items._loaded_at > {{ batch['previous_loaded_through'] }}
+                )
+            )
+            and orders.{{ column }} is not null
+        union all
+    {% endfor -%}
+    {% for column in ['user_id', 'email'] -%}
+        select
+            'tickets' as reason,
+            '{{ column }}' as identifier_type,
+            {{ column }} as identifier_value
+        from {{ ref('stg_support__tickets') }}
+        where
+            (
+                _loaded_at > {{ batch['previous_loaded_through'] }}
+                or {{ chorus_since_previous('opened_at', batch) }}
+                or {{ chorus_since_previous('resolved_at', batch) }}
+            )
+            and {{ column }} is not null
+        union all
+    {% endfor -%}
+    select
+        'crm' as reason,
+        'contact_id' as identifier_type,
+        crm_contact_id as identifier_value
+    from {{ ref('stg_crm__contacts') }}
+    where
+        _loaded_at > {{ batch['previous_loaded_through'] }}
+        or {{ chorus_since_previous('updated_at', batch) }}
+
+),
+
+reasons as (
+
+    select
+        'identity' as reason,
+        customer_id
+    from identifiers
+    where resolved_batch_id > {{ batch['previous_identity_batch_id'] }}
+
+    {% set profiles = chorus_stored_relation('int_customer_profiles') %}
+    {% if profiles is not none %}
+        union all
+        select
+            'merged_away' as reason,
+            stored_profiles.customer_id
+        from {{ profiles }} as stored_profiles
+        where not exists (
+            select 1
+            from identifiers
+            where identifiers.customer_id = stored_profiles.customer_id
+        )
+        union all
+        -- a lifecycle stage limit crossed between P and A (the ages are whole days, as
+        -- int_customer_profiles counts them)
+        select
+            'lifecycle' as reason,
+            customer_id
+        from {{ profiles }}
+        where
+            {% for column, limit in [
+                ('last_activity_at', var('chorus_anonymous_retention_days')),
+                ('last_activity_at', var('chorus_lifecycle_active_days')),
+                ('last_activity_at', var('chorus_lifecycle_lapsed_days')),
+                ('first_seen_at', var('chorus_lifecycle_new_days')),
+            ] -%}
+                (
+                    {{ dbt.datediff(column, batch['previous_as_of'], 'day') }} <= {{ limit }}
+                    and {{ dbt.datediff(column, batch['as_of'], 'day') }} > {{ limit }}
+                )
+                {% if not loop.last %}or {% endif %}
+            {%- endfor %}
+    {% endif %}
+
+    union all
+    select
+        'contacts' as reason,
+        customer_id
+    from {{ ref('contacts') }}
+    where customer_id is not null and built_at > {{ batch['previous_started_at'] }}
+
+    union all
+    select
+        'consent' as reason,
+        customer_id
+    from {{ ref('int_consent_signals') }}
+    where customer_id is not null and built_at > {{ batch['previous_started_at'] }}
+
+    union all
+    select
+        replaced.reason,
+        identifiers.customer_id
+    from replaced_identifiers as replaced
+    inner join identifiers
+        on
+            replaced.identifier_type = identifiers.identifier_type
+            and replaced.identifier_value = identifiers.identifier_value
+
+    union all
+    -- a marketing message left one of customer_fatigue's windows
+    select
+        'contact_windows' as reason,
+        contacts.customer_id
+    from {{ ref('contacts') }} as contacts
+    inner join policy
+        on contacts.channel = policy.channel
+    where
+        contacts.customer_id is not null
+        and contacts.purpose = 'marketing'
+        and policy.is_contact
+        and (
+            {{ chorus_left_window('contacts.sent_at', windows['week'], batch) }}
+            or {{ chorus_left_window('contacts.sent_at', windows['recent'], batch) }}
+            or {{ chorus_left_window('contacts.sent_at', windows['history'], batch) }}
+        )
+
+    {% set triggers = chorus_stored_relation('int_engagement_triggers') %}
+    {% if triggers is not none %}
+        union all
+        select
+            'trigger_windows' as reason,
+            customer_id
+        from {{ triggers }}
+        where
+            (
+                trigger_event = 'unsubscribe_page_view'
+                and {{ chorus_left_window('occurred_at', windows['recent'], batch) }}
+            )
+            or (trigger_event = 'complaint' and {{ chorus_left_window('occurred_at', windows['history'], batch) }})
+    {% endif %}
+
+    {% set suppressions = chorus_stored_relation('int_suppression_history') %}
+    {% if suppressions is not none %}
+        union all
+        select
+            'suppression_windows' as reason,
+            customer_id
+        from {{ suppressions }}
+        where {{ chorus_since_previous('starts_at', batch) }} or {{ chorus_since_previous('ends_at', batch) }}
+    {% endif %}
+
+    {% set orders = chorus_stored_relation('int_orders_resolved') %}
+    {% if orders is not none %}
+        union all
+        -- a purchase left a channel's soft opt-in window (customer_consent)
+        select
+            'soft_opt_in' as reason,
+            orders.customer_id
+        from {{ orders }} as orders
+        inner join policy
+            on
+                policy.soft_opt_in_days is not null
+                and {{ chorus_left_window('orders.ordered_at', 'policy.soft_opt_in_days', batch) }}
+        where orders.status = 'completed'
+    {% endif %}
+
+),
+
+final as (
+
+    select
+        customer_id,
+        min(reason) as reason
+    from reasons
+    group by 1
+
+)
+
+{% else %}
+
+final as (
+
+    -- a full batch rewrites everyone: no scope
+    select
+        cast(null as {{ dbt.type_string() }}) as customer_id,
+        cast(null as {{ dbt.type_string() }}) as reason
+    where 1 = 0
+
+)
+
+{% endif %}
+
+select * from final
