@@ -151,3 +151,29 @@
     {%- endfor -%}
     {{ return(local_md5(parts | join(';'))) }}
 {%- endmacro %}
+
+
+{#-
+    Create the work table <this>__<suffix> from `sql` while the model renders, in a build
+    (none otherwise), and return it; it stays until the next build, for a person
+    debugging what a build read. For a set an incremental build joins with its stored
+    rows: a table's exact row count lets DuckDB's planner hash the small side, where a
+    CTE's estimate (a fixed share of the rows a filter scans) made it hash the stored
+    table (int_engagement_messages: the day's events).
+-#}
+{% macro chorus_work_table(suffix, sql) -%}
+    {%- if not chorus_is_building() -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set work = api.Relation.create(
+        database=this.database, schema=this.schema,
+        identifier=this.identifier ~ '__' ~ suffix, type='table'
+    ) -%}
+    {%- do adapter.drop_relation(work) -%}
+    {%- call statement('chorus_work_table') -%}
+        {{ get_create_table_as_sql(False, work, sql) }}
+    {%- endcall -%}
+    {#- known to dbt's relation cache, so a later lookup finds it -#}
+    {%- do adapter.cache_added(work) -%}
+    {{ return(work) }}
+{%- endmacro %}

@@ -125,12 +125,21 @@
     after it.
 -#}
 {% macro chorus_in_scope(column) -%}
-    {%- set scope = ref('int_engagement_scope') -%}
-    {%- if chorus_is_building() and chorus_is_customer_scoped() and is_incremental() -%}
-        {{ column }} in (select scope.customer_id from {{ scope }} as scope)
+    {%- if chorus_is_scoped_build() -%}
+        {{ column }} in (select scope.customer_id from {{ ref('int_engagement_scope') }} as scope)
     {%- else -%}
+        {#- at parse time too, so dbt knows the dependency (a unit test gives no scope) -#}
+        {%- if not (model is defined and model and model.get('resource_type') == 'unit_test') -%}
+            {%- do ref('int_engagement_scope') -%}
+        {%- endif -%}
         1 = 1
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- Is this an incremental build of a per-customer model (one that rewrites the scope)? -#}
+{% macro chorus_is_scoped_build() -%}
+    {{ return(chorus_is_building() and chorus_is_customer_scoped() and is_incremental()) }}
 {%- endmacro %}
 
 
@@ -138,7 +147,7 @@
     model in an incremental batch, delete the scope's rows (the scope holds the
     customers merged away too, whose rows go for good); nothing (no SQL) for the others. -#}
 {% macro chorus_scope_delete() -%}
-    {%- if chorus_is_building() and chorus_is_customer_scoped() and is_incremental() -%}
+    {%- if chorus_is_scoped_build() -%}
         delete from {{ this }}
         where customer_id in (select customer_id from {{ ref('int_engagement_scope') }})
     {%- endif -%}
@@ -150,13 +159,19 @@
 {% macro chorus_scope_progress() -%}
     {%- if chorus_is_building() and (chorus_is_customer_scoped()
         or (model.get('config') or {}).get('chorus_engagement_fit', false)) -%}
-        insert into {{ chorus_engagement_batches_relation() }}
-            (batch_id, model_name, build_mode, recorded_at)
-        values (
-            {{ chorus_engagement_batch()['batch_id'] }},
+        {%- set batches = chorus_engagement_batches_relation() -%}
+        {%- set batch_id = chorus_engagement_batch()['batch_id'] -%}
+        {#- once per model and batch: a second build in the batch (a full one) adds no row -#}
+        insert into {{ batches }} (batch_id, model_name, build_mode, recorded_at)
+        select
+            {{ batch_id }},
             '{{ model['name'] }}',
             '{{ 'incremental' if is_incremental() else 'full' }}',
             {{ dbt.current_timestamp() }}
+        where not exists (
+            select 1
+            from {{ batches }} as recorded
+            where recorded.batch_id = {{ batch_id }} and recorded.model_name = '{{ model['name'] }}'
         )
     {%- endif -%}
 {%- endmacro %}
@@ -330,4 +345,18 @@
     from {{ engagement }}
     where delivered > 0 and engagement_rate is not null
     group by 1
+{%- endmacro %}
+
+
+{#- The identifiers a per-customer model reads: in an incremental batch those of the
+    customers in scope (int_engagement_scope_identifiers), else customer_identifiers.
+    Both are refs at parse time, so dbt orders the model after both. -#}
+{% macro chorus_scoped_identifiers() -%}
+    {%- if chorus_is_scoped_build() -%}
+        {{ return(ref('int_engagement_scope_identifiers')) }}
+    {%- endif -%}
+    {%- if not (model is defined and model and model.get('resource_type') == 'unit_test') -%}
+        {%- do ref('int_engagement_scope_identifiers') -%}
+    {%- endif -%}
+    {{ return(ref('customer_identifiers')) }}
 {%- endmacro %}

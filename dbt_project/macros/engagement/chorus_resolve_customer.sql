@@ -33,7 +33,9 @@
             {% if not loop.last %}union all{% endif %}
         {%- endfor -%}
     {%- endset -%}
-    {%- set scoped = chorus_is_building() and chorus_is_customer_scoped() and is_incremental() -%}
+    {%- set scoped = chorus_is_scoped_build() -%}
+    {#- resolved at parse time too, so dbt knows the dependency -#}
+    {%- set scope_identifiers = chorus_scoped_identifiers() -%}
     select
         ranked.{{ key }},
         ranked.customer_id
@@ -57,11 +59,10 @@
                 and tagged.{{ key }} in (
                     select in_scope.{{ key }}
                     from ({{ tagged }}) as in_scope
-                    inner join {{ ref('customer_identifiers') }} as scope_identifiers
+                    inner join {{ scope_identifiers }} as scope_identifiers
                         on
                             in_scope.identifier_type = scope_identifiers.identifier_type
                             and in_scope.identifier_value = scope_identifiers.identifier_value
-                    where {{ chorus_in_scope('scope_identifiers.customer_id') }}
                 )
             {%- endif %}
     ) as ranked

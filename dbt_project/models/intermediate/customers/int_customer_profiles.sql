@@ -19,8 +19,8 @@ with
 
 identifiers as (
 
-    select * from {{ ref('customer_identifiers') }}
-    where customer_id is not null and {{ chorus_in_scope('customer_id') }}
+    select * from {{ chorus_scoped_identifiers() }}
+    where customer_id is not null
 
 ),
 
@@ -65,7 +65,7 @@ verified_emails as (
             or opened_at is not null
             or clicked_at is not null
         )
-        {% if chorus_is_building() and is_incremental() -%}
+        {% if chorus_is_scoped_build() -%}
             and identifier_value in (
                 select emails.identifier_value
                 from identifiers as emails
@@ -85,7 +85,7 @@ verified_phones as (
     where
         event_type in ('delivered', 'clicked', 'replied')
         and phone is not null
-        {% if chorus_is_building() and is_incremental() -%}
+        {% if chorus_is_scoped_build() -%}
             and phone in (
                 select phones.identifier_value
                 from identifiers as phones

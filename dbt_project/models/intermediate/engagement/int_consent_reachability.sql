@@ -28,8 +28,8 @@ identifiers as (
     select
         customer_id,
         identifier_type
-    from {{ ref('customer_identifiers') }}
-    where customer_id is not null and {{ chorus_in_scope('customer_id') }}
+    from {{ chorus_scoped_identifiers() }}
+    where customer_id is not null
 
 ),
 

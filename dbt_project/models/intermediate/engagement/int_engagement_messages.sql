@@ -38,18 +38,38 @@ events as (
 {%- set loaded_through = previous.loaded_through -%}
 {%- set built_as_of = previous.as_of -%}
 
-new_events as (
-
-    select * from events
+{%- set new_events_sql -%}
+    select * from {{ ref('int_engagement_message_events') }}
     {% if loaded_through is not none %}
-        where
-            _loaded_at > {{ dbt.dateadd(
+        {%- set loaded_since -%}
+            {{ dbt.dateadd(
                 'hour',
                 -var('chorus_engagement_lookback_hours'),
                 "cast('" ~ loaded_through ~ "' as " ~ dbt.type_timestamp() ~ ")"
             ) }}
-            or occurred_at > cast('{{ built_as_of }}' as {{ dbt.type_timestamp() }})
+        {%- endset %}
+        -- loaded since the previous build, or dated after its as_of: two branches with
+        -- one range each, so each reaches the raw scan (an OR of two columns would not,
+        -- and every stored event would be read and normalized)
+        where _loaded_at > {{ loaded_since }}
+        union all
+        select * from {{ ref('int_engagement_message_events') }}
+        where
+            occurred_at > cast('{{ built_as_of }}' as {{ dbt.type_timestamp() }})
+            and _loaded_at <= {{ loaded_since }}
     {% endif %}
+{%- endset %}
+{#- a work table (int_engagement_messages__new_events), so the planner knows how few
+    they are when it joins their messages with the stored rows -#}
+{%- set new_events_table = chorus_work_table('new_events', new_events_sql) -%}
+
+new_events as (
+
+    {% if new_events_table is none -%}
+        {{ new_events_sql }}
+    {%- else -%}
+        select * from {{ new_events_table }}
+    {%- endif %}
 
 ),
 
@@ -64,12 +84,11 @@ touched as (
 
 stored as (
 
-    select stored.*
-    from {{ this }} as stored
-    inner join touched
-        on
-            stored.channel = touched.channel
-            and stored.message_id = touched.message_id
+    -- a semi join: the hash table holds the touched keys, not the stored rows (a join
+    -- whose sides the planner misjudged hashed every stored row)
+    select *
+    from {{ this }}
+    where (channel, message_id) in (select touched.channel, touched.message_id from touched)
 
 ),
 

@@ -59,43 +59,6 @@ tickets as (
 
 ),
 
-ticket_customers as (
-
-    {{ chorus_resolve_customer('tickets', 'ticket_id', ['user_id', 'email']) }}
-
-),
-
-ticket_events as (
-
-    select
-        'complaint' as trigger_event,
-        tickets.ticket_id as source_event_id,
-        ticket_customers.customer_id,
-        tickets.opened_at as occurred_at,
-        cast(null as {{ dbt.type_string() }}) as product_id,
-        cast(null as {{ dbt.type_string() }}) as category,
-        cast(null as {{ chorus_type_double() }}) as score
-    from tickets
-    inner join ticket_customers
-        on tickets.ticket_id = ticket_customers.ticket_id
-    where tickets.is_complaint
-    union all
-    -- a rating is given when the ticket is resolved
-    select
-        'csat' as trigger_event,
-        tickets.ticket_id as source_event_id,
-        ticket_customers.customer_id,
-        coalesce(tickets.resolved_at, tickets.opened_at) as occurred_at,
-        cast(null as {{ dbt.type_string() }}) as product_id,
-        cast(null as {{ dbt.type_string() }}) as category,
-        cast(tickets.csat as {{ chorus_type_double() }}) as score
-    from tickets
-    inner join ticket_customers
-        on tickets.ticket_id = ticket_customers.ticket_id
-    where tickets.csat is not null
-
-),
-
 chats as (
 
     select
@@ -108,31 +71,6 @@ chats as (
         occurred_at
     from {{ ref('stg_chat__events') }}
     where is_complaint or sentiment is not null
-
-),
-
-chat_customers as (
-
-    {{ chorus_resolve_customer(
-        'chats', 'chat_event_id', ['user_id', 'email', 'anonymous_id']
-    ) }}
-
-),
-
-chat_events as (
-
-    select
-        case when chats.is_complaint then 'complaint' else 'chat_message' end
-            as trigger_event,
-        chats.chat_event_id as source_event_id,
-        chat_customers.customer_id,
-        chats.occurred_at,
-        cast(null as {{ dbt.type_string() }}) as product_id,
-        cast(null as {{ dbt.type_string() }}) as category,
-        chats.sentiment as score
-    from chats
-    inner join chat_customers
-        on chats.chat_event_id = chat_customers.chat_event_id
 
 ),
 
@@ -149,11 +87,107 @@ unsubscribe_page_views as (
 
 ),
 
-page_view_customers as (
+-- the tickets, chats and page views, resolved together (one pass over the identifiers)
+identified as (
 
-    {{ chorus_resolve_customer(
-        'unsubscribe_page_views', 'web_event_id', ['user_id', 'email', 'anonymous_id']
-    ) }}
+    select
+        'ticket' as source,
+        ticket_id as event_id,
+        user_id,
+        email,
+        cast(null as {{ dbt.type_string() }}) as anonymous_id
+    from tickets
+    union all
+    select
+        'chat' as source,
+        chat_event_id as event_id,
+        user_id,
+        email,
+        anonymous_id
+    from chats
+    union all
+    select
+        'page_view' as source,
+        web_event_id as event_id,
+        user_id,
+        email,
+        anonymous_id
+    from unsubscribe_page_views
+
+),
+
+keyed as (
+
+    select
+        {{ dbt.concat(['source', "'|'", 'event_id']) }} as event_key,
+        *
+    from identified
+
+),
+
+resolved as (
+
+    {{ chorus_resolve_customer('keyed', 'event_key', ['user_id', 'email', 'anonymous_id']) }}
+
+),
+
+event_customers as (
+
+    select
+        keyed.source,
+        keyed.event_id,
+        resolved.customer_id
+    from keyed
+    inner join resolved
+        on keyed.event_key = resolved.event_key
+
+),
+
+ticket_events as (
+
+    select
+        'complaint' as trigger_event,
+        tickets.ticket_id as source_event_id,
+        event_customers.customer_id,
+        tickets.opened_at as occurred_at,
+        cast(null as {{ dbt.type_string() }}) as product_id,
+        cast(null as {{ dbt.type_string() }}) as category,
+        cast(null as {{ chorus_type_double() }}) as score
+    from tickets
+    inner join event_customers
+        on event_customers.source = 'ticket' and tickets.ticket_id = event_customers.event_id
+    where tickets.is_complaint
+    union all
+    -- a rating is given when the ticket is resolved
+    select
+        'csat' as trigger_event,
+        tickets.ticket_id as source_event_id,
+        event_customers.customer_id,
+        coalesce(tickets.resolved_at, tickets.opened_at) as occurred_at,
+        cast(null as {{ dbt.type_string() }}) as product_id,
+        cast(null as {{ dbt.type_string() }}) as category,
+        cast(tickets.csat as {{ chorus_type_double() }}) as score
+    from tickets
+    inner join event_customers
+        on event_customers.source = 'ticket' and tickets.ticket_id = event_customers.event_id
+    where tickets.csat is not null
+
+),
+
+chat_events as (
+
+    select
+        case when chats.is_complaint then 'complaint' else 'chat_message' end
+            as trigger_event,
+        chats.chat_event_id as source_event_id,
+        event_customers.customer_id,
+        chats.occurred_at,
+        cast(null as {{ dbt.type_string() }}) as product_id,
+        cast(null as {{ dbt.type_string() }}) as category,
+        chats.sentiment as score
+    from chats
+    inner join event_customers
+        on event_customers.source = 'chat' and chats.chat_event_id = event_customers.event_id
 
 ),
 
@@ -162,14 +196,16 @@ page_views as (
     select
         'unsubscribe_page_view' as trigger_event,
         views.web_event_id as source_event_id,
-        page_view_customers.customer_id,
+        event_customers.customer_id,
         views.occurred_at,
         cast(null as {{ dbt.type_string() }}) as product_id,
         cast(null as {{ dbt.type_string() }}) as category,
         cast(null as {{ chorus_type_double() }}) as score
     from unsubscribe_page_views as views
-    inner join page_view_customers
-        on views.web_event_id = page_view_customers.web_event_id
+    inner join event_customers
+        on
+            event_customers.source = 'page_view'
+            and views.web_event_id = event_customers.event_id
 
 ),
 

@@ -41,8 +41,7 @@ identifiers as (
         identifier_value,
         customer_id,
         is_shared,
-        is_junk,
-        resolved_batch_id
+        is_junk
     from {{ ref('customer_identifiers') }}
 
 ),
@@ -79,9 +78,11 @@ rewritten as (
         union
         -- stored rows whose customer, or shared or junk flag, is another now: among the
         -- identifiers the identity batches after the one they were resolved with wrote
+        -- (customer_identifiers itself, not the identifiers CTE: a CTE read twice is
+        -- materialized whole, and the batch filter would not reach the scan)
         select stored.contact_id
         from {{ this }} as stored
-        inner join identifiers
+        inner join {{ ref('customer_identifiers') }} as identifiers
             on
                 stored.identifier_type = identifiers.identifier_type
                 and stored.identifier_value = identifiers.identifier_value

@@ -19,8 +19,8 @@ with
 customer_list as (
 
     select distinct customer_id
-    from {{ ref('customer_identifiers') }}
-    where customer_id is not null and {{ chorus_in_scope('customer_id') }}
+    from {{ chorus_scoped_identifiers() }}
+    where customer_id is not null
 
 ),
 

@@ -1,0 +1,19 @@
+-- One row per identifier (customer_identifiers) of a customer in the engagement batch's
+-- scope (int_engagement_scope); empty in a full batch. The per-customer models read
+-- their customers' identifiers here in an incremental batch (chorus_scoped_identifiers):
+-- a scan of these few rows instead of a scan of every identifier per model.
+{{ config(materialized='table') }}
+
+with
+
+final as (
+
+    select identifiers.*
+    from {{ ref('customer_identifiers') }} as identifiers
+    where identifiers.customer_id in (
+        select scope.customer_id from {{ ref('int_engagement_scope') }} as scope
+    )
+
+)
+
+select * from final
