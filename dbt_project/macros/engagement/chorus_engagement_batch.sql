@@ -137,9 +137,22 @@
 {%- endmacro %}
 
 
-{#- Is this an incremental build of a per-customer model (one that rewrites the scope)? -#}
+{#- Is this an incremental build of a per-customer model (one that rewrites the scope):
+    its table exists and the batch does not rebuild it (should_full_refresh)? -#}
 {% macro chorus_is_scoped_build() -%}
-    {{ return(chorus_is_building() and chorus_is_customer_scoped() and is_incremental()) }}
+    {%- if not (chorus_is_building() and chorus_is_customer_scoped()) -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set existing = load_relation(this) -%}
+    {{ return(existing is not none and existing.is_table and not should_full_refresh()) }}
+{%- endmacro %}
+
+
+{#- `materialized=` of a per-customer model: chorus_scoped where the engine can delete
+    rows (an incremental batch rewrites the scope's rows), else a table rebuilt whole
+    on every build (Spark). -#}
+{% macro chorus_scoped_materialization_name() -%}
+    {{ return('chorus_scoped' if chorus_supports_row_delete() else 'table') }}
 {%- endmacro %}
 
 
@@ -166,7 +179,8 @@
         select
             {{ batch_id }},
             '{{ model['name'] }}',
-            '{{ 'incremental' if is_incremental() else 'full' }}',
+            '{{ 'incremental' if chorus_is_scoped_build() or (is_incremental()
+                and not chorus_is_customer_scoped()) else 'full' }}',
             {{ dbt.current_timestamp() }}
         where not exists (
             select 1

@@ -11,7 +11,7 @@
 -- changes only with the customer's data or when as_of crosses one of the stage's age
 -- limits, which int_engagement_scope finds.
 {{ config(
-    materialized=chorus_incremental_materialization(),
+    materialized=chorus_scoped_materialization_name(),
     chorus_customer_scoped=true,
 ) }}
 

@@ -8,7 +8,7 @@
 -- Per customer (int_engagement_batches): an incremental batch rewrites the customers in
 -- its scope.
 {{ config(
-    materialized=chorus_incremental_materialization(),
+    materialized=chorus_scoped_materialization_name(),
     chorus_customer_scoped=true,
 ) }}
 

@@ -28,6 +28,7 @@
 -- batch is not known yet)
 -- depends_on: {{ ref('int_engagement_batches') }}
 -- depends_on: {{ ref('customer_identifiers') }}
+-- depends_on: {{ ref('int_identity_customer_ids') }}
 -- depends_on: {{ ref('channel_policy') }}
 -- depends_on: {{ ref('contacts') }}
 -- depends_on: {{ ref('int_consent_signals') }}
@@ -43,18 +44,6 @@
 with
 
 {% if incremental_batch %}
-
-identifiers as (
-
-    select
-        identifier_type,
-        identifier_value,
-        customer_id,
-        resolved_batch_id
-    from {{ ref('customer_identifiers') }}
-    where customer_id is not null
-
-),
 
 policy as (
 
@@ -116,11 +105,35 @@ reasons as (
     select
         'identity' as reason,
         customer_id
-    from identifiers
-    where resolved_batch_id > {{ batch['previous_identity_batch_id'] }}
+    from {{ ref('customer_identifiers') }}
+    where
+        resolved_batch_id > {{ batch['previous_identity_batch_id'] }}
+        and customer_id is not null
 
     {% set profiles = chorus_stored_relation('int_customer_profiles') %}
-    {% if profiles is not none %}
+    {% set region = load_relation(
+        chorus_identity_region_relation(ref('int_identity_customer_ids'))
+    ) %}
+    {% if region is not none
+        and batch['identity_batch_id'] == batch['previous_identity_batch_id'] + 1 %}
+        -- the one identity batch since: its region holds the stored customers it
+        -- re-resolved, whole (previous_customer_id); one that kept no identifier is gone
+        union all
+        select distinct
+            'merged_away' as reason,
+            region.previous_customer_id as customer_id
+        from {{ region }} as region
+        where
+            region.previous_customer_id is not null
+            and region.previous_customer_id not in (
+                select rewritten.customer_id
+                from {{ ref('customer_identifiers') }} as rewritten
+                where
+                    rewritten.resolved_batch_id > {{ batch['previous_identity_batch_id'] }}
+                    and rewritten.customer_id is not null
+            )
+    {% elif profiles is not none and batch['identity_batch_id'] != batch['previous_identity_batch_id'] %}
+        -- several identity batches since: the stored customers no identifier names now
         union all
         select
             'merged_away' as reason,
@@ -128,9 +141,12 @@ reasons as (
         from {{ profiles }} as stored_profiles
         where not exists (
             select 1
-            from identifiers
+            from {{ ref('customer_identifiers') }} as identifiers
             where identifiers.customer_id = stored_profiles.customer_id
         )
+    {% endif %}
+
+    {% if profiles is not none %}
         union all
         -- a lifecycle stage limit crossed between P and A (the ages are whole days, as
         -- int_customer_profiles counts them)
@@ -172,10 +188,11 @@ reasons as (
         replaced.reason,
         identifiers.customer_id
     from replaced_identifiers as replaced
-    inner join identifiers
+    inner join {{ ref('customer_identifiers') }} as identifiers
         on
             replaced.identifier_type = identifiers.identifier_type
             and replaced.identifier_value = identifiers.identifier_value
+    where identifiers.customer_id is not null
 
     union all
     -- a marketing message left one of customer_fatigue's windows

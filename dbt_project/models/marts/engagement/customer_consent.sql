@@ -10,7 +10,7 @@
 -- Per customer (int_engagement_batches): an incremental batch rewrites the customers in
 -- its scope (a soft opt-in that lapses with as_of puts its customer there).
 {{ config(
-    materialized=chorus_incremental_materialization(),
+    materialized=chorus_scoped_materialization_name(),
     chorus_customer_scoped=true,
 ) }}
 

@@ -10,7 +10,7 @@
 -- its scope, with the priors of the batch's fit (int_engagement_priors, refitted once
 -- per fit period).
 {{ config(
-    materialized=chorus_incremental_materialization(),
+    materialized=chorus_scoped_materialization_name(),
     chorus_customer_scoped=true,
 ) }}
 

@@ -6,7 +6,7 @@
 -- Per customer (int_engagement_batches): an incremental batch rewrites the customers in
 -- its scope (a suppression that starts or ends with as_of puts its customer there).
 {{ config(
-    materialized=chorus_incremental_materialization(),
+    materialized=chorus_scoped_materialization_name(),
     chorus_customer_scoped=true,
 ) }}
 
