@@ -126,13 +126,42 @@
 -#}
 {% macro chorus_in_scope(column) -%}
     {%- if chorus_is_scoped_build() -%}
-        {{ column }} in (select scope.customer_id from {{ ref('int_engagement_scope') }} as scope)
+        {{ column }} in (
+            select scope.customer_id
+            from {{ ref('int_engagement_scope') }} as scope
+            where {{ chorus_scope_condition('scope') }}
+        )
     {%- else -%}
         {#- at parse time too, so dbt knows the dependency (a unit test gives no scope) -#}
         {%- if not (model is defined and model and model.get('resource_type') == 'unit_test') -%}
             {%- do ref('int_engagement_scope') -%}
         {%- endif -%}
         1 = 1
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    The scope rows (int_engagement_scope, aliased `alias`) this per-customer model
+    rewrites: those with a reason in its config chorus_scope_reasons (the reasons that
+    can change its rows: what it reads, and what the per-customer models it reads
+    read), and the customers merged away. 'all' takes every reason.
+-#}
+{% macro chorus_scope_condition(alias) -%}
+    {%- set reasons = config.get('chorus_scope_reasons') -%}
+    {%- if reasons is none -%}
+        {{ exceptions.raise_compiler_error(
+            model['name'] ~ " is per customer (chorus_customer_scoped) and needs the"
+            ~ " config chorus_scope_reasons: the int_engagement_scope reasons that can"
+            ~ " change its rows, or 'all'."
+        ) }}
+    {%- endif -%}
+    {%- if reasons == 'all' -%}
+        1 = 1
+    {%- else -%}
+        ({%- for reason in ['merged_away'] + reasons -%}
+            {{ alias }}.{{ reason }}{{ ' or ' if not loop.last }}
+        {%- endfor -%})
     {%- endif -%}
 {%- endmacro %}
 
@@ -162,7 +191,7 @@
 {% macro chorus_scope_delete() -%}
     {%- if chorus_is_scoped_build() -%}
         delete from {{ this }}
-        where customer_id in (select customer_id from {{ ref('int_engagement_scope') }})
+        where {{ chorus_in_scope('customer_id') }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -367,7 +396,10 @@
     Both are refs at parse time, so dbt orders the model after both. -#}
 {% macro chorus_scoped_identifiers() -%}
     {%- if chorus_is_scoped_build() -%}
-        {{ return(ref('int_engagement_scope_identifiers')) }}
+        {{ return(
+            '(select * from ' ~ ref('int_engagement_scope_identifiers')
+            ~ ' where ' ~ chorus_in_scope('customer_id') ~ ')'
+        ) }}
     {%- endif -%}
     {%- if not (model is defined and model and model.get('resource_type') == 'unit_test') -%}
         {%- do ref('int_engagement_scope_identifiers') -%}

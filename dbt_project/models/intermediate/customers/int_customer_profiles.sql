@@ -13,13 +13,14 @@
 {{ config(
     materialized=chorus_scoped_materialization_name(),
     chorus_customer_scoped=true,
+    chorus_scope_reasons=['identity', 'structure', 'contacts', 'crm', 'orders', 'lifecycle'],
 ) }}
 
 with
 
 identifiers as (
 
-    select * from {{ chorus_scoped_identifiers() }}
+    select * from {{ chorus_scoped_identifiers() }} as identifiers
     where customer_id is not null
 
 ),

@@ -10,6 +10,7 @@
 {{ config(
     materialized=chorus_scoped_materialization_name(),
     chorus_customer_scoped=true,
+    chorus_scope_reasons=['structure', 'bounces'],
 ) }}
 
 with
@@ -28,7 +29,7 @@ identifiers as (
     select
         customer_id,
         identifier_type
-    from {{ chorus_scoped_identifiers() }}
+    from {{ chorus_scoped_identifiers() }} as identifiers
     where customer_id is not null
 
 ),

@@ -68,13 +68,15 @@ identity as (
 
 ),
 
--- the tables whose rows the loader replaces in place (an order refunded, a ticket
--- rated, a CRM record edited): the next batch's scope holds the customers of rows
--- loaded after this
+-- the latest load of the tables the scope reads rows of (int_engagement_scope): those
+-- whose rows the loader replaces in place (an order refunded, a ticket rated, a CRM
+-- record edited) and the chat and web events suppression rules react to; the next
+-- batch's scope holds the customers of rows loaded after this
 loads as (
 
     {% for model_name in [
-        'stg_shop__orders', 'stg_shop__order_items', 'stg_support__tickets', 'stg_crm__contacts'
+        'stg_shop__orders', 'stg_shop__order_items', 'stg_support__tickets',
+        'stg_crm__contacts', 'stg_chat__events', 'stg_web__events',
     ] -%}
         select max(_loaded_at) as loaded_through from {{ ref(model_name) }}
         {% if not loop.last %}union all{% endif %}

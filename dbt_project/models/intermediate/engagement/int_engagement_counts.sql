@@ -10,6 +10,7 @@
 {{ config(
     materialized=chorus_scoped_materialization_name(),
     chorus_customer_scoped=true,
+    chorus_scope_reasons=['structure', 'contacts'],
 ) }}
 
 with

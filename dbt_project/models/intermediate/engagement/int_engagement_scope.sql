@@ -1,18 +1,25 @@
--- One row per customer whose per-customer engagement and customer rows this batch
--- rewrites (an incremental batch of int_engagement_batches; empty in a full batch, which
--- rewrites everyone), with the first reason found. Every such model is a function of
--- the customer's own data, the stored fit and as_of, so rewriting these customers with
--- the SQL of a full build gives the full build's rows. A customer is in scope when,
--- since the previous batch (its as_of P, its start, its identity batch, its last load):
---   identity       the identity batch rewrote one of their identifiers (it rewrites
---                  whole customers, before and after a merge or a split);
---   merged_away    their id no longer exists (their rows are deleted, nothing replaces
---                  them);
+-- One row per customer whose per-customer engagement and customer rows this batch may
+-- rewrite (an incremental batch of int_engagement_batches; empty in a full batch, which
+-- rewrites everyone), with one boolean per reason. Every such model is a function of the
+-- customer's own data, the stored fit and as_of, so rewriting a customer with the SQL
+-- of a full build gives the full build's rows; each model rewrites the customers with
+-- a reason it reads (config chorus_scope_reasons, chorus_in_scope). Since the previous
+-- batch (its as_of P, its start, its identity batch, its last load):
+--   identity       the identity batches rewrote one of their identifiers (a sighting
+--                  too: last_seen_at, occurrences);
+--   structure      their cluster changed: an identifier joined or left them, or became
+--                  shared or junk (the identity batch's region holds the customers it
+--                  re-resolved, whole, before and after; with several identity batches
+--                  since, every customer of identity);
+--   merged_away    their id no longer exists (every model deletes their rows);
 --   contacts       contacts rewrote one of their messages (new events, a merge, a
---                  campaign edited in the seed);
+--                  campaign edited in the seed); complaints, bounces: one that was a
+--                  spam complaint, or a bounce or a delivery after their stored bounces;
 --   consent        int_consent_signals rewrote one of their signals;
 --   orders, tickets, crm  the loader replaced one of their rows (a refund, a rating, an
 --                  edited record), or it became visible at this as_of;
+--   trigger_events a chat message with a sentiment or a complaint, or an unsubscribe
+--                  page view, loaded since or dated after P;
 -- or because time passed from P to this batch's as_of A:
 --   contact_windows      a marketing message left the 7, 28 or 90 days before as_of
 --                        (customer_fatigue's windows);
@@ -36,6 +43,8 @@
 -- depends_on: {{ ref('stg_shop__order_items') }}
 -- depends_on: {{ ref('stg_support__tickets') }}
 -- depends_on: {{ ref('stg_crm__contacts') }}
+-- depends_on: {{ ref('stg_chat__events') }}
+-- depends_on: {{ ref('stg_web__events') }}
 
 {% set batch = chorus_engagement_batch() %}
 {% set incremental_batch = batch['mode'] == 'incremental' %}
@@ -97,6 +106,26 @@ replaced_identifiers as (
     where
         _loaded_at > {{ batch['previous_loaded_through'] }}
         or {{ chorus_since_previous('updated_at', batch) }}
+    {% for relation, condition in [
+        (ref('stg_chat__events'), 'is_complaint or sentiment is not null'),
+        (ref('stg_web__events'), "event_type = 'unsubscribe_page_view'"),
+    ] -%}
+        {% for column in ['user_id', 'email', 'anonymous_id'] %}
+            union all
+            select
+                'trigger_events' as reason,
+                '{{ column }}' as identifier_type,
+                {{ column }} as identifier_value
+            from {{ relation }}
+            where
+                ({{ condition }})
+                and {{ column }} is not null
+                and (
+                    _loaded_at > {{ batch['previous_loaded_through'] }}
+                    or {{ chorus_since_previous('occurred_at', batch) }}
+                )
+        {% endfor %}
+    {%- endfor %}
 
 ),
 
@@ -114,8 +143,36 @@ reasons as (
     {% set region = load_relation(
         chorus_identity_region_relation(ref('int_identity_customer_ids'))
     ) %}
-    {% if region is not none
+    {% set one_identity_batch = region is not none
         and batch['identity_batch_id'] == batch['previous_identity_batch_id'] + 1 %}
+
+    union all
+    {% if one_identity_batch %}
+        -- the customers the one identity batch since re-resolved, before and after
+        select
+            'structure' as reason,
+            previous_customer_id as customer_id
+        from {{ region }}
+        where previous_customer_id is not null
+        union all
+        select
+            'structure' as reason,
+            customer_ids.customer_id
+        from {{ ref('int_identity_customer_ids') }} as customer_ids
+        where
+            customer_ids.customer_id is not null
+            and customer_ids.node_id in (select region.node_id from {{ region }} as region)
+    {% else %}
+        select
+            'structure' as reason,
+            customer_id
+        from {{ ref('customer_identifiers') }}
+        where
+            resolved_batch_id > {{ batch['previous_identity_batch_id'] }}
+            and customer_id is not null
+    {% endif %}
+
+    {% if one_identity_batch %}
         -- the one identity batch since: its region holds the stored customers it
         -- re-resolved, whole (previous_customer_id); one that kept no identifier is gone
         union all
@@ -175,6 +232,40 @@ reasons as (
         customer_id
     from {{ ref('contacts') }}
     where customer_id is not null and built_at > {{ batch['previous_started_at'] }}
+
+    union all
+    select
+        'complaints' as reason,
+        customer_id
+    from {{ ref('contacts') }}
+    where
+        customer_id is not null
+        and built_at > {{ batch['previous_started_at'] }}
+        and complained_at is not null
+
+    {% set reachability = chorus_stored_relation('int_consent_reachability') %}
+    union all
+    -- a bounce, or a delivery that may end a run of bounces (int_consent_reachability)
+    select
+        'bounces' as reason,
+        written.customer_id
+    from {{ ref('contacts') }} as written
+    where
+        written.customer_id is not null
+        and written.built_at > {{ batch['previous_started_at'] }}
+        and (
+            written.bounced_at is not null
+            {% if reachability is not none -%}
+                or (
+                    written.delivered_at is not null
+                    and (written.customer_id, written.channel) in (
+                        select stored.customer_id, stored.channel
+                        from {{ reachability }} as stored
+                        where stored.bounces_since_delivery > 0
+                    )
+                )
+            {%- endif %}
+        )
 
     union all
     select
@@ -258,7 +349,22 @@ final as (
 
     select
         customer_id,
-        min(reason) as reason
+        {{ dbt.bool_or("reason = 'identity'") }} as identity,
+        {{ dbt.bool_or("reason = 'structure'") }} as structure,
+        {{ dbt.bool_or("reason = 'merged_away'") }} as merged_away,
+        {{ dbt.bool_or("reason = 'contacts'") }} as contacts,
+        {{ dbt.bool_or("reason = 'complaints'") }} as complaints,
+        {{ dbt.bool_or("reason = 'bounces'") }} as bounces,
+        {{ dbt.bool_or("reason = 'consent'") }} as consent,
+        {{ dbt.bool_or("reason = 'orders'") }} as orders,
+        {{ dbt.bool_or("reason = 'tickets'") }} as tickets,
+        {{ dbt.bool_or("reason = 'crm'") }} as crm,
+        {{ dbt.bool_or("reason = 'trigger_events'") }} as trigger_events,
+        {{ dbt.bool_or("reason = 'contact_windows'") }} as contact_windows,
+        {{ dbt.bool_or("reason = 'trigger_windows'") }} as trigger_windows,
+        {{ dbt.bool_or("reason = 'suppression_windows'") }} as suppression_windows,
+        {{ dbt.bool_or("reason = 'lifecycle'") }} as lifecycle,
+        {{ dbt.bool_or("reason = 'soft_opt_in'") }} as soft_opt_in
     from reasons
     group by 1
 
@@ -271,7 +377,22 @@ final as (
     -- a full batch rewrites everyone: no scope
     select
         cast(null as {{ dbt.type_string() }}) as customer_id,
-        cast(null as {{ dbt.type_string() }}) as reason
+        cast(null as {{ dbt.type_boolean() }}) as identity,
+        cast(null as {{ dbt.type_boolean() }}) as structure,
+        cast(null as {{ dbt.type_boolean() }}) as merged_away,
+        cast(null as {{ dbt.type_boolean() }}) as contacts,
+        cast(null as {{ dbt.type_boolean() }}) as complaints,
+        cast(null as {{ dbt.type_boolean() }}) as bounces,
+        cast(null as {{ dbt.type_boolean() }}) as consent,
+        cast(null as {{ dbt.type_boolean() }}) as orders,
+        cast(null as {{ dbt.type_boolean() }}) as tickets,
+        cast(null as {{ dbt.type_boolean() }}) as crm,
+        cast(null as {{ dbt.type_boolean() }}) as trigger_events,
+        cast(null as {{ dbt.type_boolean() }}) as contact_windows,
+        cast(null as {{ dbt.type_boolean() }}) as trigger_windows,
+        cast(null as {{ dbt.type_boolean() }}) as suppression_windows,
+        cast(null as {{ dbt.type_boolean() }}) as lifecycle,
+        cast(null as {{ dbt.type_boolean() }}) as soft_opt_in
     where 1 = 0
 
 )

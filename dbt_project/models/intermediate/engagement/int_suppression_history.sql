@@ -11,6 +11,9 @@
 {{ config(
     materialized=chorus_scoped_materialization_name(),
     chorus_customer_scoped=true,
+    chorus_scope_reasons=[
+        'structure', 'orders', 'complaints', 'tickets', 'trigger_events', 'consent', 'bounces',
+    ],
 ) }}
 
 with

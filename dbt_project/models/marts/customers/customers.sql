@@ -9,6 +9,10 @@
 {{ config(
     materialized=chorus_scoped_materialization_name(),
     chorus_customer_scoped=true,
+    chorus_scope_reasons=[
+        'identity', 'structure', 'contacts', 'bounces', 'consent', 'orders', 'crm',
+        'lifecycle', 'soft_opt_in',
+    ],
 ) }}
 
 {% set consent_channels = ['email', 'sms', 'push', 'chat', 'ads'] %}

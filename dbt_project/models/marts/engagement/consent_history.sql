@@ -8,6 +8,7 @@
 {{ config(
     materialized=chorus_scoped_materialization_name(),
     chorus_customer_scoped=true,
+    chorus_scope_reasons=['structure', 'consent'],
 ) }}
 
 with

@@ -12,6 +12,7 @@
 {{ config(
     materialized=chorus_scoped_materialization_name(),
     chorus_customer_scoped=true,
+    chorus_scope_reasons=['structure', 'bounces', 'consent', 'orders', 'soft_opt_in'],
 ) }}
 
 with
@@ -19,7 +20,7 @@ with
 customer_list as (
 
     select distinct customer_id
-    from {{ chorus_scoped_identifiers() }}
+    from {{ chorus_scoped_identifiers() }} as identifiers
     where customer_id is not null
 
 ),

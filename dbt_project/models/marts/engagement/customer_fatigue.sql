@@ -29,6 +29,7 @@
 {{ config(
     materialized=chorus_scoped_materialization_name(),
     chorus_customer_scoped=true,
+    chorus_scope_reasons='all',
 ) }}
 
 {% set double = chorus_type_double() %}

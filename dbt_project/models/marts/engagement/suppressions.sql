@@ -8,6 +8,10 @@
 {{ config(
     materialized=chorus_scoped_materialization_name(),
     chorus_customer_scoped=true,
+    chorus_scope_reasons=[
+        'structure', 'orders', 'complaints', 'tickets', 'trigger_events', 'consent', 'bounces',
+        'suppression_windows',
+    ],
 ) }}
 
 {% set as_of = chorus_as_of() %}
