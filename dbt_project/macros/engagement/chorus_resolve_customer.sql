@@ -40,31 +40,51 @@
         ranked.{{ key }},
         ranked.customer_id
     from (
-        select
-            tagged.{{ key }},
-            identifiers.customer_id,
-            row_number() over (
-                partition by tagged.{{ key }}
-                order by tagged.trust_rank
-            ) as trust_order
-        from ({{ tagged }}) as tagged
-        inner join {{ ref('customer_identifiers') }} as identifiers
-            on
-                tagged.identifier_type = identifiers.identifier_type
-                and tagged.identifier_value = identifiers.identifier_value
-        where
-            identifiers.customer_id is not null
-            {% if scoped -%}
-                -- the rows carrying an identifier of a customer in scope
-                and tagged.{{ key }} in (
-                    select in_scope.{{ key }}
-                    from ({{ tagged }}) as in_scope
-                    inner join {{ scope_identifiers }} as scope_identifiers
-                        on
-                            in_scope.identifier_type = scope_identifiers.identifier_type
-                            and in_scope.identifier_value = scope_identifiers.identifier_value
-                )
-            {%- endif %}
+        with
+
+        tagged_rows as (
+            {{ tagged }}
+        ),
+
+        {% if scoped -%}
+        -- the rows carrying an identifier of a customer in scope, and their identifiers:
+        -- materialized, so the planner knows how few they are when it looks them up
+        -- among every identifier (it hashed every row's identifiers otherwise)
+        tagged as materialized (
+            select *
+            from tagged_rows
+            where {{ key }} in (
+                select in_scope.{{ key }}
+                from tagged_rows as in_scope
+                inner join {{ scope_identifiers }} as scope_identifiers
+                    on
+                        in_scope.identifier_type = scope_identifiers.identifier_type
+                        and in_scope.identifier_value = scope_identifiers.identifier_value
+            )
+        ),
+        {%- else -%}
+        tagged as (
+            select * from tagged_rows
+        ),
+        {%- endif %}
+
+        looked_up as (
+            select
+                tagged.{{ key }},
+                identifiers.customer_id,
+                row_number() over (
+                    partition by tagged.{{ key }}
+                    order by tagged.trust_rank
+                ) as trust_order
+            from tagged
+            inner join {{ ref('customer_identifiers') }} as identifiers
+                on
+                    tagged.identifier_type = identifiers.identifier_type
+                    and tagged.identifier_value = identifiers.identifier_value
+            where identifiers.customer_id is not null
+        )
+
+        select * from looked_up
     ) as ranked
     where ranked.trust_order = 1 and {{ chorus_in_scope('ranked.customer_id') }}
 {%- endmacro %}
