@@ -406,3 +406,17 @@
     {%- endif -%}
     {{ return(ref('customer_identifiers')) }}
 {%- endmacro %}
+
+
+{#- The channels of the channel_policy seed, in its order, for models that lay them
+    side by side (one column per channel): 'consent' every channel consent is kept for,
+    'contact' the channels messages go out on (is_contact). A singular test
+    (assert_channel_lists_match_channel_policy) fails when the seed and these lists
+    part. -#}
+{% macro chorus_channels(kind) -%}
+    {%- set channels = {
+        'consent': ['email', 'sms', 'push', 'chat', 'ads'],
+        'contact': ['email', 'sms', 'push', 'chat'],
+    } -%}
+    {{ return(channels[kind]) }}
+{%- endmacro %}

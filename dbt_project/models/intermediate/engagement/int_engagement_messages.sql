@@ -155,15 +155,18 @@ outcomes as (
         channel,
         message_id,
         -- the identifier and campaign of the send itself: read here when the message
-        -- has exactly one send event (nearly all do), else in `addressed` below
-        count(case when outcome = 'sent' then 1 end) as send_events,
-        min(case when outcome = 'sent' then campaign_id end) as send_campaign_id,
-        min(case when outcome = 'sent' then identifier_type end) as send_identifier_type,
-        min(case when outcome = 'sent' then identifier_value end) as send_identifier_value,
-        min(case when outcome = 'sent' then occurred_at end) as sent_event_at,
+        -- has exactly one send event (nearly all do; any value is that one), else in
+        -- `addressed` below
+        count(*) filter (where outcome = 'sent') as send_events,
+        {{ chorus_any_value('campaign_id') }} filter (where outcome = 'sent') as send_campaign_id,
+        {{ chorus_any_value('identifier_type') }} filter (where outcome = 'sent')
+            as send_identifier_type,
+        {{ chorus_any_value('identifier_value') }} filter (where outcome = 'sent')
+            as send_identifier_value,
+        min(occurred_at) filter (where outcome = 'sent') as sent_event_at,
         min(occurred_at) as first_event_at,
         {% for outcome in outcomes_after_send -%}
-            min(case when outcome = '{{ outcome }}' then occurred_at end) as {{ outcome }}_at,
+            min(occurred_at) filter (where outcome = '{{ outcome }}') as {{ outcome }}_at,
         {% endfor %}
         max(occurred_at) as last_event_at,
         max(_loaded_at) as last_loaded_at

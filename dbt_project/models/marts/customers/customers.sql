@@ -15,8 +15,8 @@
     ],
 ) }}
 
-{% set consent_channels = ['email', 'sms', 'push', 'chat', 'ads'] %}
-{% set contact_channels = ['email', 'sms', 'push', 'chat'] %}
+{% set consent_channels = chorus_channels('consent') %}
+{% set contact_channels = chorus_channels('contact') %}
 
 with
 
@@ -27,28 +27,10 @@ profiles as (
 
 ),
 
-customer_consent as (
-
-    select * from {{ ref('customer_consent') }}
-    where purpose = 'marketing' and {{ chorus_in_scope('customer_id') }}
-
-),
-
 consent as (
 
-    -- noqa: disable=LT01,LT02
-    select
-        customer_id,
-    {% for channel in consent_channels -%}
-        {{ dbt.bool_or("channel = '" ~ channel ~ "' and is_consented") }}
-            as is_{{ channel }}_consented,
-        {{ dbt.bool_or("channel = '" ~ channel ~ "' and is_reachable") }}
-            as is_{{ channel }}_reachable{{ "," if not loop.last }}
-    
-{% endfor %}
-    from customer_consent
-    -- noqa: enable=LT01,LT02
-    group by 1
+    select * from {{ ref('int_customer_consent_flags') }}
+    where {{ chorus_in_scope('customer_id') }}
 
 ),
 
@@ -93,14 +75,16 @@ preferred as (
                 end
         ) as channel_rank
     from engagement
-    inner join customer_consent as consent
-        on
-            engagement.customer_id = consent.customer_id
-            and engagement.channel = consent.channel
+    inner join consent
+        on engagement.customer_id = consent.customer_id
     where
-        consent.is_consented
-        and consent.is_reachable
-        and engagement.engagement_rate is not null
+        engagement.engagement_rate is not null
+        and case engagement.channel
+            {% for channel in contact_channels -%}
+                when '{{ channel }}'
+                    then consent.is_{{ channel }}_consented and consent.is_{{ channel }}_reachable
+            {% endfor %}
+        end
 
 ),
 

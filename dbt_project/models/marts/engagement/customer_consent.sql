@@ -84,10 +84,23 @@ latest as (
 
 ),
 
+-- reachability side by side, one row per customer: the grid below joins it on the
+-- customer alone (a join on customer and channel hashed the whole grid)
 reachability as (
 
-    select * from {{ ref('int_consent_reachability') }}
+    select
+        customer_id,
+        {% for channel in chorus_channels('consent') -%}
+            max(case when channel = '{{ channel }}' then identifier_count end)
+                as {{ channel }}_identifier_count,
+            {{ dbt.bool_or("channel = '" ~ channel ~ "' and is_bounced") }}
+                as {{ channel }}_is_bounced,
+            max(case when channel = '{{ channel }}' then last_bounced_at end)
+                as {{ channel }}_last_bounced_at{{ ',' if not loop.last }}
+        {% endfor %}
+    from {{ ref('int_consent_reachability') }}
     where {{ chorus_in_scope('customer_id') }}
+    group by 1
 
 ),
 
@@ -122,9 +135,18 @@ by_channel as (
         last_purchase.last_purchase_at > {{ dbt.dateadd(
             'day', '-policy.soft_opt_in_days', chorus_as_of()
         ) }} as has_recent_purchase,
-        coalesce(reachability.identifier_count, 0) > 0 as has_identifier,
-        coalesce(reachability.is_bounced, false) as is_bounced,
-        reachability.last_bounced_at
+        {#- the channel's reachability, from the customer's row -#}
+        {%- set by_channel_column -%}
+            case policy.channel
+                {% for channel in chorus_channels('consent') -%}
+                    when '{{ channel }}' then reachability.{{ channel }}_COLUMN
+                {% endfor -%}
+            end
+        {%- endset %}
+        coalesce({{ by_channel_column | replace('COLUMN', 'identifier_count') }}, 0) > 0
+            as has_identifier,
+        coalesce({{ by_channel_column | replace('COLUMN', 'is_bounced') }}, false) as is_bounced,
+        {{ by_channel_column | replace('COLUMN', 'last_bounced_at') }} as last_bounced_at
     from customer_list
     cross join policy
     left join latest
@@ -132,9 +154,7 @@ by_channel as (
     left join last_purchase
         on customer_list.customer_id = last_purchase.customer_id
     left join reachability
-        on
-            customer_list.customer_id = reachability.customer_id
-            and policy.channel = reachability.channel
+        on customer_list.customer_id = reachability.customer_id
 
 ),
 

@@ -151,20 +151,30 @@ windows as (
 
 ),
 
+consent_flags as (
+
+    select * from {{ ref('int_customer_consent_flags') }}
+    where {{ chorus_in_scope('customer_id') }}
+
+),
+
 channel_share as (
 
     select
         marketing.customer_id,
-        cast(
-            sum(case when consent.is_consented and consent.is_reachable then 1 else 0 end)
-            as {{ double }}
-        ) / count(*) as open_channel_share
+        cast(sum(case
+            {% for channel in chorus_channels('contact') -%}
+                when
+                    marketing.channel = '{{ channel }}'
+                    and consent_flags.is_{{ channel }}_consented
+                    and consent_flags.is_{{ channel }}_reachable
+                    then 1
+            {% endfor -%}
+            else 0
+        end) as {{ double }}) / count(*) as open_channel_share
     from marketing
-    inner join {{ ref('customer_consent') }} as consent
-        on
-            marketing.customer_id = consent.customer_id
-            and marketing.channel = consent.channel
-            and consent.purpose = 'marketing'
+    inner join consent_flags
+        on marketing.customer_id = consent_flags.customer_id
     where marketing.sent_at > {{ history_start }}
     group by 1
 
@@ -174,15 +184,8 @@ open_channels as (
 
     select
         customer_id,
-        cast(count(*) as bigint) as open_channels
-    from {{ ref('customer_consent') }}
-    where
-        purpose = 'marketing'
-        and {{ chorus_in_scope('customer_id') }}
-        and is_consented
-        and is_reachable
-        and channel in (select contact_channels.channel from policy as contact_channels)
-    group by 1
+        open_contact_channels as open_channels
+    from consent_flags
 
 ),
 
