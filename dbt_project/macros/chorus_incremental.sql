@@ -159,7 +159,7 @@
     debugging what a build read. For a set an incremental build joins with its stored
     rows: a table's exact row count lets DuckDB's planner hash the small side, where a
     CTE's estimate (a fixed share of the rows a filter scans) made it hash the stored
-    table (int_engagement_messages: the day's events).
+    table (contacts: the day's events).
 -#}
 {% macro chorus_work_table(suffix, sql) -%}
     {%- if not chorus_is_building() -%}

@@ -40,7 +40,7 @@ orders as (
 
 messages as (
 
-    select * from {{ ref('int_engagement_messages') }}
+    select * from {{ ref('contacts') }}
 
 ),
 
@@ -53,7 +53,7 @@ sms_events as (
 -- an email is verified when a message to it was delivered or engaged with, or it
 -- bought; a phone when an SMS to it was delivered or answered (a reply to no text
 -- too: a START by keyword), or it bought. The email messages' outcome times are
--- columns of int_engagement_messages, so no build scans every raw email event again.
+-- columns of contacts, so no build scans every raw email event again.
 verified_emails as (
 
     select distinct identifier_value

@@ -11,7 +11,7 @@
 -- Incremental (delete+insert on source_table, source_event_id), as contacts: a build
 -- adds the consent events and SMS opt-ins loaded since the previous build (less var
 -- chorus_engagement_lookback_hours) or dated after its as_of, the answers of the
--- messages int_engagement_messages wrote since (built_at), and rewrites the stored
+-- messages contacts wrote since (built_at), and rewrites the stored
 -- signals whose customer the identity batches since changed or whose campaign's
 -- objective (the purpose of an unsubscribe) the seeds changed. An as_of earlier than the previous build's
 -- rebuilds it whole; Spark builds it whole.
@@ -47,7 +47,7 @@
         true
     {%- endif -%}
 {%- endset %}
-{#- the messages int_engagement_messages wrote since the previous build -#}
+{#- the messages contacts wrote since the previous build -#}
 {%- set written_since_previous_build -%}
     {%- if built_as_of is not none and previous.loaded_through is not none -%}
         messages.built_at > cast('{{ previous.built_at }}' as {{ dbt.type_timestamp() }})
@@ -148,7 +148,7 @@ answers as (
             when outcomes.outcome = 'complained' then messages.complained_at
             else messages.unsubscribed_at
         end as occurred_at
-    from {{ ref('int_engagement_messages') }} as messages
+    from {{ ref('contacts') }} as messages
     inner join answer_outcomes as outcomes
         on
             (outcomes.outcome = 'unsubscribed' and messages.unsubscribed_at is not null)

@@ -115,10 +115,30 @@ last_purchase as (
 
 ),
 
-by_channel as (
+-- what decides consent per customer, side by side, before the grid of channels: every
+-- join of the grid is then on one customer row
+customer_rows as (
 
     select
         customer_list.customer_id,
+        last_purchase.last_purchase_at,
+        {% for channel in chorus_channels('consent') -%}
+            reachability.{{ channel }}_identifier_count,
+            reachability.{{ channel }}_is_bounced,
+            reachability.{{ channel }}_last_bounced_at{{ ',' if not loop.last }}
+        {% endfor %}
+    from customer_list
+    left join last_purchase
+        on customer_list.customer_id = last_purchase.customer_id
+    left join reachability
+        on customer_list.customer_id = reachability.customer_id
+
+),
+
+by_channel as (
+
+    select
+        customer_rows.customer_id,
         policy.channel,
         policy.soft_opt_in_days,
         policy.marketing_consent_default,
@@ -131,15 +151,15 @@ by_channel as (
         latest.transactional_source,
         latest.transactional_source_event_id,
         latest.transactional_occurred_at,
-        last_purchase.last_purchase_at,
-        last_purchase.last_purchase_at > {{ dbt.dateadd(
+        customer_rows.last_purchase_at,
+        customer_rows.last_purchase_at > {{ dbt.dateadd(
             'day', '-policy.soft_opt_in_days', chorus_as_of()
         ) }} as has_recent_purchase,
         {#- the channel's reachability, from the customer's row -#}
         {%- set by_channel_column -%}
             case policy.channel
                 {% for channel in chorus_channels('consent') -%}
-                    when '{{ channel }}' then reachability.{{ channel }}_COLUMN
+                    when '{{ channel }}' then customer_rows.{{ channel }}_COLUMN
                 {% endfor -%}
             end
         {%- endset %}
@@ -147,14 +167,10 @@ by_channel as (
             as has_identifier,
         coalesce({{ by_channel_column | replace('COLUMN', 'is_bounced') }}, false) as is_bounced,
         {{ by_channel_column | replace('COLUMN', 'last_bounced_at') }} as last_bounced_at
-    from customer_list
+    from customer_rows
     cross join policy
     left join latest
-        on customer_list.customer_id = latest.customer_id and policy.channel = latest.channel
-    left join last_purchase
-        on customer_list.customer_id = last_purchase.customer_id
-    left join reachability
-        on customer_list.customer_id = reachability.customer_id
+        on customer_rows.customer_id = latest.customer_id and policy.channel = latest.channel
 
 ),
 
