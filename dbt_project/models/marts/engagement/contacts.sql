@@ -119,13 +119,64 @@ touched as (
 
 ),
 
+-- stored rows whose customer, or shared or junk flag, is another now (among the
+-- identifiers the identity batches after the one they were resolved with rewrote), or,
+-- when the seeds changed since, whose campaign or engagement rule did: rewritten from
+-- their stored message columns (unless new events touched them too)
+restated as (
+
+    select previous_rows.contact_id
+    from {{ this }} as previous_rows
+    inner join {{ ref('customer_identifiers') }} as identifiers
+        on
+            previous_rows.identifier_type = identifiers.identifier_type
+            and previous_rows.identifier_value = identifiers.identifier_value
+    where
+        identifiers.resolved_batch_id > {{ previous.identity_batch_id or 0 }}
+        and (
+            previous_rows.customer_id is distinct from identifiers.customer_id
+            or previous_rows.is_shared_identifier
+            is distinct from coalesce(identifiers.is_shared, false)
+            or previous_rows.is_junk_identifier
+            is distinct from coalesce(identifiers.is_junk, false)
+        )
+    {% if previous.seeds_checksum != seeds_checksum %}
+        union
+        select previous_rows.contact_id
+        from {{ this }} as previous_rows
+        left join campaigns
+            on previous_rows.campaign_id = campaigns.campaign_id
+        left join channel_rules
+            on previous_rows.channel = channel_rules.channel
+        where
+            {% for column in campaign_columns -%}
+                previous_rows.{{ column }} is distinct from campaigns.{{ column }} or
+            {% endfor -%}
+            previous_rows.engaged_at
+            is distinct from {{ engaged_at_rule | replace('MESSAGE', 'previous_rows') }}
+    {% endif %}
+
+),
+
+-- the stored rows this build rewrites, read once: the touched messages' and the
+-- restated ones (semi joins: the hash tables hold the few keys, not the stored rows)
+stored_rows as (
+
+    select
+        *,
+        (channel, message_id) in (select touched.channel, touched.message_id from touched)
+            as is_touched
+    from {{ this }}
+    where
+        (channel, message_id) in (select touched.channel, touched.message_id from touched)
+        or contact_id in (select restated.contact_id from restated)
+
+),
+
 stored as (
 
-    -- a semi join: the hash table holds the touched keys, not the stored rows (a join
-    -- whose sides the planner misjudged hashed every stored row)
-    select *
-    from {{ this }}
-    where (channel, message_id) in (select touched.channel, touched.message_id from touched)
+    select * from stored_rows
+    where is_touched
 
 ),
 
@@ -173,45 +224,6 @@ in_scope as (
     from new_events
     union all
     select * from stored_events
-
-),
-
--- stored rows of untouched messages whose customer, or shared or junk flag, is another
--- now (among the identifiers the identity batches after the one they were resolved
--- with rewrote), or, when the seeds changed since, whose campaign or engagement rule
--- did: rewritten from their stored message columns
-restated as (
-
-    select stored_rows.contact_id
-    from {{ this }} as stored_rows
-    inner join {{ ref('customer_identifiers') }} as identifiers
-        on
-            stored_rows.identifier_type = identifiers.identifier_type
-            and stored_rows.identifier_value = identifiers.identifier_value
-    where
-        identifiers.resolved_batch_id > {{ previous.identity_batch_id or 0 }}
-        and (
-            stored_rows.customer_id is distinct from identifiers.customer_id
-            or stored_rows.is_shared_identifier
-            is distinct from coalesce(identifiers.is_shared, false)
-            or stored_rows.is_junk_identifier
-            is distinct from coalesce(identifiers.is_junk, false)
-        )
-    {% if previous.seeds_checksum != seeds_checksum %}
-        union
-        select stored_rows.contact_id
-        from {{ this }} as stored_rows
-        left join campaigns
-            on stored_rows.campaign_id = campaigns.campaign_id
-        left join channel_rules
-            on stored_rows.channel = channel_rules.channel
-        where
-            {% for column in campaign_columns -%}
-                stored_rows.{{ column }} is distinct from campaigns.{{ column }} or
-            {% endfor -%}
-            stored_rows.engaged_at
-            is distinct from {{ engaged_at_rule | replace('MESSAGE', 'stored_rows') }}
-    {% endif %}
 
 ),
 
@@ -343,10 +355,8 @@ messages as (
         union all
         select
             {{ message_columns | join(',\n            ') }}
-        from {{ this }}
-        where
-            contact_id in (select restated.contact_id from restated)
-            and (channel, message_id) not in (select touched.channel, touched.message_id from touched)
+        from stored_rows
+        where not is_touched
     {% endif %}
 
 ),
