@@ -236,7 +236,8 @@
 
 
 {#-
-    For a fit model: must it fit now? When the store holds no rows for the batch's fit
+    For a fit model, in its final `where`: must it fit now (true or false)? When the
+    store holds no rows for the batch's fit
     key (a fit key holds the settings checksum, so new code fits anew; the fit models'
     on_schema_change='sync_all_columns' reshapes a store an older version made), or var
     chorus_engagement_refit is true (a refit on demand replaces them: the pre-hook
@@ -419,4 +420,16 @@
         'contact': ['email', 'sms', 'push', 'chat'],
     } -%}
     {{ return(channels[kind]) }}
+{%- endmacro %}
+
+
+{#- For a row with one column per channel (`<channel>_<column>` of `relation`, a channel
+    of chorus_channels('consent')), joined to the channel_policy row `policy`: the
+    value of the policy's channel. -#}
+{% macro chorus_channel_column(relation, column) -%}
+    case policy.channel
+        {% for channel in chorus_channels('consent') -%}
+            when '{{ channel }}' then {{ relation }}.{{ channel }}_{{ column }}
+        {% endfor -%}
+    end
 {%- endmacro %}

@@ -13,15 +13,16 @@
 {{ config(
     materialized=chorus_scoped_materialization_name(),
     chorus_customer_scoped=true,
-    chorus_scope_reasons=['identity', 'structure', 'contacts', 'crm', 'orders', 'lifecycle'],
+    chorus_scope_reasons=['identifiers', 'structure', 'contacts', 'crm', 'orders', 'lifecycle'],
 ) }}
 
 with
 
 identifiers as (
 
-    select * from {{ chorus_scoped_identifiers() }} as identifiers
-    where customer_id is not null
+    select identifiers.*
+    from {{ chorus_scoped_identifiers() }} as identifiers
+    where identifiers.customer_id is not null
 
 ),
 
@@ -66,6 +67,7 @@ verified_emails as (
             or opened_at is not null
             or clicked_at is not null
         )
+        -- noqa: disable=LT02
         {% if chorus_is_scoped_build() -%}
             and identifier_value in (
                 select emails.identifier_value
@@ -73,6 +75,7 @@ verified_emails as (
                 where emails.identifier_type = 'email'
             )
         {%- endif %}
+    -- noqa: enable=LT02
     union
     select distinct email from orders
     where email is not null
@@ -86,6 +89,7 @@ verified_phones as (
     where
         event_type in ('delivered', 'clicked', 'replied')
         and phone is not null
+        -- noqa: disable=LT02
         {% if chorus_is_scoped_build() -%}
             and phone in (
                 select phones.identifier_value
@@ -93,6 +97,7 @@ verified_phones as (
                 where phones.identifier_type = 'phone'
             )
         {%- endif %}
+    -- noqa: enable=LT02
     union
     select distinct phone from orders
     where phone is not null
@@ -206,7 +211,7 @@ order_totals as (
 
 joined as (
 
-    select
+    select  -- noqa: ST06
         activity.customer_id,
         -- known: an email, a phone or an account among its own identifiers (a CRM
         -- contact alone or a hashed email alone reaches no one and is not)
@@ -253,8 +258,10 @@ aged as (
 
     select
         *,
-        {{ dbt.datediff('last_activity_at', chorus_as_of(), 'day') }} as days_since_last_activity,
-        {{ dbt.datediff('first_seen_at', chorus_as_of(), 'day') }} as customer_age_days
+        {{ dbt.datediff('last_activity_at', chorus_as_of(), 'day') }}
+            as days_since_last_activity,
+        {{ dbt.datediff('first_seen_at', chorus_as_of(), 'day') }}
+            as customer_age_days
     from joined
 
 ),

@@ -27,10 +27,10 @@ policy as (
 identifiers as (
 
     select
-        customer_id,
-        identifier_type
+        identifiers.customer_id,
+        identifiers.identifier_type
     from {{ chorus_scoped_identifiers() }} as identifiers
-    where customer_id is not null
+    where identifiers.customer_id is not null
 
 ),
 

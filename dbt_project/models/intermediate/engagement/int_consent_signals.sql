@@ -11,10 +11,10 @@
 -- Incremental (delete+insert on source_table, source_event_id), as contacts: a build
 -- adds the consent events and SMS opt-ins loaded since the previous build (less var
 -- chorus_engagement_lookback_hours) or dated after its as_of, the answers of the
--- messages contacts wrote since (built_at), and rewrites the stored
--- signals whose customer the identity batches since changed or whose campaign's
--- objective (the purpose of an unsubscribe) the seeds changed. An as_of earlier than the previous build's
--- rebuilds it whole; Spark builds it whole.
+-- messages contacts wrote since (built_at), and rewrites the stored signals whose
+-- customer the identity batches since changed or whose campaign's objective (the
+-- purpose of an unsubscribe) the seeds changed. An as_of earlier than the previous
+-- build's rebuilds it whole; Spark builds it whole.
 {{ config(
     materialized=chorus_incremental_materialization(),
     incremental_strategy='delete+insert',

@@ -5,12 +5,12 @@
 -- of a full build gives the full build's rows; each model rewrites the customers with
 -- a reason it reads (config chorus_scope_reasons, chorus_in_scope). Since the previous
 -- batch (its as_of P, its start, its identity batch, its last load):
---   identity       the identity batches rewrote one of their identifiers (a sighting
+--   identifiers    the identity batches rewrote one of their identifiers (a sighting
 --                  too: last_seen_at, occurrences);
 --   structure      their cluster changed: an identifier joined or left them, or became
 --                  shared or junk (the identity batch's region holds the customers it
 --                  re-resolved, whole, before and after; with several identity batches
---                  since, every customer of identity);
+--                  since, every customer of identifiers);
 --   merged_away    their id no longer exists (every model deletes their rows);
 --   contacts       contacts rewrote one of their messages (new events, a merge, a
 --                  campaign edited in the seed); complaints, bounces: one that was a
@@ -132,7 +132,7 @@ replaced_identifiers as (
 reasons as (
 
     select
-        'identity' as reason,
+        'identifiers' as reason,
         customer_id
     from {{ ref('customer_identifiers') }}
     where
@@ -345,58 +345,54 @@ reasons as (
 
 ),
 
-final as (
-
-    select
-        customer_id,
-        {{ dbt.bool_or("reason = 'identity'") }} as identity,
-        {{ dbt.bool_or("reason = 'structure'") }} as structure,
-        {{ dbt.bool_or("reason = 'merged_away'") }} as merged_away,
-        {{ dbt.bool_or("reason = 'contacts'") }} as contacts,
-        {{ dbt.bool_or("reason = 'complaints'") }} as complaints,
-        {{ dbt.bool_or("reason = 'bounces'") }} as bounces,
-        {{ dbt.bool_or("reason = 'consent'") }} as consent,
-        {{ dbt.bool_or("reason = 'orders'") }} as orders,
-        {{ dbt.bool_or("reason = 'tickets'") }} as tickets,
-        {{ dbt.bool_or("reason = 'crm'") }} as crm,
-        {{ dbt.bool_or("reason = 'trigger_events'") }} as trigger_events,
-        {{ dbt.bool_or("reason = 'contact_windows'") }} as contact_windows,
-        {{ dbt.bool_or("reason = 'trigger_windows'") }} as trigger_windows,
-        {{ dbt.bool_or("reason = 'suppression_windows'") }} as suppression_windows,
-        {{ dbt.bool_or("reason = 'lifecycle'") }} as lifecycle,
-        {{ dbt.bool_or("reason = 'soft_opt_in'") }} as soft_opt_in
-    from reasons
-    group by 1
-
-)
-
-{% else %}
-
-final as (
-
-    -- a full batch rewrites everyone: no scope
-    select
-        cast(null as {{ dbt.type_string() }}) as customer_id,
-        cast(null as {{ dbt.type_boolean() }}) as identity,
-        cast(null as {{ dbt.type_boolean() }}) as structure,
-        cast(null as {{ dbt.type_boolean() }}) as merged_away,
-        cast(null as {{ dbt.type_boolean() }}) as contacts,
-        cast(null as {{ dbt.type_boolean() }}) as complaints,
-        cast(null as {{ dbt.type_boolean() }}) as bounces,
-        cast(null as {{ dbt.type_boolean() }}) as consent,
-        cast(null as {{ dbt.type_boolean() }}) as orders,
-        cast(null as {{ dbt.type_boolean() }}) as tickets,
-        cast(null as {{ dbt.type_boolean() }}) as crm,
-        cast(null as {{ dbt.type_boolean() }}) as trigger_events,
-        cast(null as {{ dbt.type_boolean() }}) as contact_windows,
-        cast(null as {{ dbt.type_boolean() }}) as trigger_windows,
-        cast(null as {{ dbt.type_boolean() }}) as suppression_windows,
-        cast(null as {{ dbt.type_boolean() }}) as lifecycle,
-        cast(null as {{ dbt.type_boolean() }}) as soft_opt_in
-    where 1 = 0
-
-)
-
 {% endif %}
+
+final as (
+
+    {% if incremental_batch -%}
+        select
+            customer_id,
+            {{ dbt.bool_or("reason = 'identifiers'") }} as identifiers,
+            {{ dbt.bool_or("reason = 'structure'") }} as structure,
+            {{ dbt.bool_or("reason = 'merged_away'") }} as merged_away,
+            {{ dbt.bool_or("reason = 'contacts'") }} as contacts,
+            {{ dbt.bool_or("reason = 'complaints'") }} as complaints,
+            {{ dbt.bool_or("reason = 'bounces'") }} as bounces,
+            {{ dbt.bool_or("reason = 'consent'") }} as consent,
+            {{ dbt.bool_or("reason = 'orders'") }} as orders,
+            {{ dbt.bool_or("reason = 'tickets'") }} as tickets,
+            {{ dbt.bool_or("reason = 'crm'") }} as crm,
+            {{ dbt.bool_or("reason = 'trigger_events'") }} as trigger_events,
+            {{ dbt.bool_or("reason = 'contact_windows'") }} as contact_windows,
+            {{ dbt.bool_or("reason = 'trigger_windows'") }} as trigger_windows,
+            {{ dbt.bool_or("reason = 'suppression_windows'") }} as suppression_windows,
+            {{ dbt.bool_or("reason = 'lifecycle'") }} as lifecycle,
+            {{ dbt.bool_or("reason = 'soft_opt_in'") }} as soft_opt_in
+        from reasons
+        group by 1
+    {%- else -%}
+        -- a full batch rewrites everyone: no scope
+        select
+            cast(null as {{ dbt.type_string() }}) as customer_id,
+            cast(null as {{ dbt.type_boolean() }}) as identifiers,
+            cast(null as {{ dbt.type_boolean() }}) as structure,
+            cast(null as {{ dbt.type_boolean() }}) as merged_away,
+            cast(null as {{ dbt.type_boolean() }}) as contacts,
+            cast(null as {{ dbt.type_boolean() }}) as complaints,
+            cast(null as {{ dbt.type_boolean() }}) as bounces,
+            cast(null as {{ dbt.type_boolean() }}) as consent,
+            cast(null as {{ dbt.type_boolean() }}) as orders,
+            cast(null as {{ dbt.type_boolean() }}) as tickets,
+            cast(null as {{ dbt.type_boolean() }}) as crm,
+            cast(null as {{ dbt.type_boolean() }}) as trigger_events,
+            cast(null as {{ dbt.type_boolean() }}) as contact_windows,
+            cast(null as {{ dbt.type_boolean() }}) as trigger_windows,
+            cast(null as {{ dbt.type_boolean() }}) as suppression_windows,
+            cast(null as {{ dbt.type_boolean() }}) as lifecycle,
+            cast(null as {{ dbt.type_boolean() }}) as soft_opt_in
+        where 1 = 0
+    {%- endif %}
+
+)
 
 select * from final

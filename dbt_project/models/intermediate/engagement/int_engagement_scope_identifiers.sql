@@ -6,14 +6,19 @@
 
 with
 
+identifiers as (
+
+    select * from {{ ref('customer_identifiers') }}
+
+),
+
 final as (
 
-    select identifiers.*
-    from {{ ref('customer_identifiers') }} as identifiers
-    where identifiers.customer_id in (
+    select * from identifiers
+    where customer_id in (
         select scope.customer_id from {{ ref('int_engagement_scope') }} as scope
     )
 
 )
 
-select * from final
+select * from final  -- noqa: AM04

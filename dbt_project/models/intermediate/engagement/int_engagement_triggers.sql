@@ -92,7 +92,7 @@ unsubscribe_page_views as (
 identified as (
 
     select
-        'ticket' as source,
+        'ticket' as event_source,
         ticket_id as event_id,
         user_id,
         email,
@@ -100,7 +100,7 @@ identified as (
     from tickets
     union all
     select
-        'chat' as source,
+        'chat' as event_source,
         chat_event_id as event_id,
         user_id,
         email,
@@ -108,7 +108,7 @@ identified as (
     from chats
     union all
     select
-        'page_view' as source,
+        'page_view' as event_source,
         web_event_id as event_id,
         user_id,
         email,
@@ -120,7 +120,7 @@ identified as (
 keyed as (
 
     select
-        {{ dbt.concat(['source', "'|'", 'event_id']) }} as event_key,
+        {{ dbt.concat(['event_source', "'|'", 'event_id']) }} as event_key,
         *
     from identified
 
@@ -135,7 +135,7 @@ resolved as (
 event_customers as (
 
     select
-        keyed.source,
+        keyed.event_source,
         keyed.event_id,
         resolved.customer_id
     from keyed
@@ -156,7 +156,7 @@ ticket_events as (
         cast(null as {{ chorus_type_double() }}) as score
     from tickets
     inner join event_customers
-        on event_customers.source = 'ticket' and tickets.ticket_id = event_customers.event_id
+        on event_customers.event_source = 'ticket' and tickets.ticket_id = event_customers.event_id
     where tickets.is_complaint
     union all
     -- a rating is given when the ticket is resolved
@@ -170,7 +170,7 @@ ticket_events as (
         cast(tickets.csat as {{ chorus_type_double() }}) as score
     from tickets
     inner join event_customers
-        on event_customers.source = 'ticket' and tickets.ticket_id = event_customers.event_id
+        on event_customers.event_source = 'ticket' and tickets.ticket_id = event_customers.event_id
     where tickets.csat is not null
 
 ),
@@ -188,7 +188,7 @@ chat_events as (
         chats.sentiment as score
     from chats
     inner join event_customers
-        on event_customers.source = 'chat' and chats.chat_event_id = event_customers.event_id
+        on event_customers.event_source = 'chat' and chats.chat_event_id = event_customers.event_id
 
 ),
 
@@ -196,17 +196,17 @@ page_views as (
 
     select
         'unsubscribe_page_view' as trigger_event,
-        views.web_event_id as source_event_id,
+        viewed.web_event_id as source_event_id,
         event_customers.customer_id,
-        views.occurred_at,
+        viewed.occurred_at,
         cast(null as {{ dbt.type_string() }}) as product_id,
         cast(null as {{ dbt.type_string() }}) as category,
         cast(null as {{ chorus_type_double() }}) as score
-    from unsubscribe_page_views as views
+    from unsubscribe_page_views as viewed
     inner join event_customers
         on
-            event_customers.source = 'page_view'
-            and views.web_event_id = event_customers.event_id
+            event_customers.event_source = 'page_view'
+            and viewed.web_event_id = event_customers.event_id
 
 ),
 

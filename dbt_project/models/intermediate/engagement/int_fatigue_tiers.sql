@@ -16,13 +16,6 @@
 
 {% set batch = chorus_engagement_batch() %}
 
-{% if not chorus_fit_is_due() %}
-
--- the batch's fit is stored: nothing to add
-select * from {{ this }} where 1 = 0
-
-{% else %}
-
 with
 
 base_rates as (
@@ -55,5 +48,5 @@ final as (
 )
 
 select * from final
-
-{% endif %}
+-- nothing to add when the store holds the batch's fit (the planner drops the query)
+where {{ 'true' if chorus_fit_is_due() else 'false' }}

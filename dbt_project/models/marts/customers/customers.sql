@@ -10,7 +10,7 @@
     materialized=chorus_scoped_materialization_name(),
     chorus_customer_scoped=true,
     chorus_scope_reasons=[
-        'identity', 'structure', 'contacts', 'bounces', 'consent', 'orders', 'crm',
+        'identifiers', 'structure', 'contacts', 'bounces', 'consent', 'orders', 'crm',
         'lifecycle', 'soft_opt_in',
     ],
 ) }}

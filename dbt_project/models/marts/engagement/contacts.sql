@@ -49,7 +49,9 @@
     end
 {%- endset %}
 {% set campaign_columns = ['objective', 'topic', 'promotion_family', 'offer_code'] %}
-{% set seeds_checksum = chorus_seeds_checksum([('campaigns', 'campaign_id'), ('channel_policy', 'channel')]) %}
+{% set seeds_checksum = chorus_seeds_checksum(
+    [('campaigns', 'campaign_id'), ('channel_policy', 'channel')]
+) %}
 
 with
 
@@ -229,11 +231,11 @@ in_scope as (
 
 {% else %}
 
-in_scope as (
+    in_scope as (
 
-    select * from {{ ref('int_engagement_message_events') }}
+        select * from {{ ref('int_engagement_message_events') }}
 
-),
+    ),
 
 {% endif %}
 

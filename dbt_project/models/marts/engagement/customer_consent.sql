@@ -19,9 +19,9 @@ with
 
 customer_list as (
 
-    select distinct customer_id
+    select distinct identifiers.customer_id
     from {{ chorus_scoped_identifiers() }} as identifiers
-    where customer_id is not null
+    where identifiers.customer_id is not null
 
 ),
 
@@ -89,18 +89,19 @@ latest as (
 reachability as (
 
     select
-        customer_id,
         {% for channel in chorus_channels('consent') -%}
             max(case when channel = '{{ channel }}' then identifier_count end)
                 as {{ channel }}_identifier_count,
             {{ dbt.bool_or("channel = '" ~ channel ~ "' and is_bounced") }}
                 as {{ channel }}_is_bounced,
             max(case when channel = '{{ channel }}' then last_bounced_at end)
-                as {{ channel }}_last_bounced_at{{ ',' if not loop.last }}
-        {% endfor %}
+                as {{ channel }}_last_bounced_at,
+        {% endfor -%}
+        customer_id
     from {{ ref('int_consent_reachability') }}
     where {{ chorus_in_scope('customer_id') }}
-    group by 1
+    -- customer_id, after three columns per channel
+    group by {{ (chorus_channels('consent') | length) * 3 + 1 }}
 
 ),
 
@@ -121,12 +122,12 @@ customer_rows as (
 
     select
         customer_list.customer_id,
-        last_purchase.last_purchase_at,
         {% for channel in chorus_channels('consent') -%}
             reachability.{{ channel }}_identifier_count,
             reachability.{{ channel }}_is_bounced,
-            reachability.{{ channel }}_last_bounced_at{{ ',' if not loop.last }}
-        {% endfor %}
+            reachability.{{ channel }}_last_bounced_at,
+        {% endfor -%}
+        last_purchase.last_purchase_at
     from customer_list
     left join last_purchase
         on customer_list.customer_id = last_purchase.customer_id
@@ -155,18 +156,12 @@ by_channel as (
         customer_rows.last_purchase_at > {{ dbt.dateadd(
             'day', '-policy.soft_opt_in_days', chorus_as_of()
         ) }} as has_recent_purchase,
-        {#- the channel's reachability, from the customer's row -#}
-        {%- set by_channel_column -%}
-            case policy.channel
-                {% for channel in chorus_channels('consent') -%}
-                    when '{{ channel }}' then customer_rows.{{ channel }}_COLUMN
-                {% endfor -%}
-            end
-        {%- endset %}
-        coalesce({{ by_channel_column | replace('COLUMN', 'identifier_count') }}, 0) > 0
+        -- the channel's reachability, from the customer's row
+        coalesce({{ chorus_channel_column('customer_rows', 'identifier_count') }}, 0) > 0
             as has_identifier,
-        coalesce({{ by_channel_column | replace('COLUMN', 'is_bounced') }}, false) as is_bounced,
-        {{ by_channel_column | replace('COLUMN', 'last_bounced_at') }} as last_bounced_at
+        coalesce({{ chorus_channel_column('customer_rows', 'is_bounced') }}, false)
+            as is_bounced,
+        {{ chorus_channel_column('customer_rows', 'last_bounced_at') }} as last_bounced_at
     from customer_rows
     cross join policy
     left join latest

@@ -12,7 +12,7 @@
 {{ config(
     materialized=chorus_scoped_materialization_name(),
     chorus_customer_scoped=true,
-    chorus_scope_reasons=['identity', 'structure', 'contacts', 'crm', 'orders', 'lifecycle'],
+    chorus_scope_reasons=['identifiers', 'structure', 'contacts', 'crm', 'orders', 'lifecycle'],
 ) }}
 
 {% set double = chorus_type_double() %}
