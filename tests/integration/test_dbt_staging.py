@@ -180,9 +180,10 @@ def test_timestamps_are_naive_utc(built):
         "where table_schema = 'staging' and column_name like '%\\_at' escape '\\'",
     )
     contract_timestamps = [c for t in TABLES.values() for c in t.columns if c.type == "TIMESTAMP"]
-    # plus the loader's _loaded_at, which the identity evidence reads (11 sources)
+    # plus the loader's _loaded_at, which the identity evidence (11 sources) and the
+    # engagement scope (order lines too) read
     assert len([c for _, c, _ in types if c != "_loaded_at"]) == len(contract_timestamps)
-    assert len([c for _, c, _ in types if c == "_loaded_at"]) == 11
+    assert len([c for _, c, _ in types if c == "_loaded_at"]) == 12
     assert {t for _, _, t in types} == {"TIMESTAMP"}, types
     web = by_key(db, "stg_web__events", "web_event_id", "occurred_at")
     assert web["W-2"] == fx.LATEST_EVENT_AT

@@ -118,14 +118,15 @@ def _sort_key(row: tuple) -> tuple:
     )
 
 
-# when each engine's own load stamped the rows: the warehouse's bookkeeping (the
-# incremental builds' watermarks), which differs with every load, not a result
-LOAD_TIME_COLUMNS = {"last_loaded_at"}
+# the warehouse's bookkeeping, not results: when each engine's own load stamped the rows
+# and its build ran (the incremental builds' watermarks), and checksums of the seeds
+# as each engine's driver prints their values (a fit's key holds one)
+BOOKKEEPING_COLUMNS = {"last_loaded_at", "built_at", "seeds_checksum", "fit_key"}
 
 
 def _without_load_times(relation):
     columns, rows = relation
-    keep = [i for i, c in enumerate(columns) if c not in LOAD_TIME_COLUMNS]
+    keep = [i for i, c in enumerate(columns) if c not in BOOKKEEPING_COLUMNS]
     return [columns[i] for i in keep], [tuple(r[i] for i in keep) for r in rows]
 
 
@@ -235,7 +236,8 @@ def test_the_comparison_catches_drift():
         (base[0], [("cus_1", 0.5 + 1e-12, datetime(2026, 1, 1, 12, 0, 0, 999))]),
         "noise",
     )
-    # each engine's own load time is not compared; every other column is
+    # each engine's own load time (and build time, seeds checksum) is not compared; every
+    # other column is
     loaded = (["customer_id", "last_loaded_at"], [("cus_1", datetime(2026, 1, 1))])
     assert_same_relation("t", loaded, (loaded[0], [("cus_1", datetime(2026, 1, 2))]), "load")
     with pytest.raises(AssertionError):

@@ -182,7 +182,7 @@ def test_descriptions_are_table_and_column_comments(warehouse):
     ((view_comment,),) = rows(
         warehouse,
         "select comment from duckdb_views()"
-        " where schema_name = 'intermediate' and view_name = 'int_orders_resolved'",
+        " where schema_name = 'staging' and view_name = 'stg_shop__orders'",
     )
     assert view_comment.startswith("One row per order")
     ((incremental_comment,),) = rows(

@@ -2,9 +2,9 @@
 build of the same evidence there too (the DuckDB scenario in test_identity_batches.py
 covers every kind of change; this one brings the two that move customers: a CRM contact
 replaced with a new email, and a late login that merges two customers). The engagement
-models that are incremental on load time (int_engagement_messages, int_consent_signals,
-contacts) are built with them, and equal a full build too (the DuckDB scenarios are in
-test_engagement.py).
+and customer models are built with them (an engagement batch: contacts and the consent
+signals incremental on load time, the per-customer models rewriting only their scope)
+and equal a full build too (the DuckDB scenarios are in test_engagement.py).
 
 The full build runs on a copy of the database made before the second batch (CREATE
 DATABASE ... TEMPLATE), so both builds read exactly the same raw rows."""
@@ -22,6 +22,8 @@ from orchestration.engines import local_postgres
 from orchestration.loader import load_directory
 from tests.fixtures.contract_rows import write_csv
 from tests.fixtures.postgres_rows import pg_rows as query
+from tests.integration.test_engagement import COMPARED as ENGAGEMENT_TABLES
+from tests.integration.test_engagement import SCOPED, WATERMARKS, fit_days_holding
 from tests.integration.test_identity_batches import COMPARED, IDENTITY
 
 pytestmark = pytest.mark.slow
@@ -29,18 +31,16 @@ pytestmark = pytest.mark.slow
 SIZE = {"customers": 1_200, "days": 45, "seed": 5}
 
 
-# the incremental engagement models; built without a lookback, since every load here is
+# the engagement and customer models; built without a lookback, since every load here is
 # seconds after the one before (the default window would re-read everything)
-ENGAGEMENT = ("+int_engagement_messages", "int_consent_signals", "contacts")
-ENGAGEMENT_TABLES = (
-    "intermediate.int_engagement_messages",
-    "intermediate.int_consent_signals",
-    "marts.contacts",
-)
+ENGAGEMENT = ("+tag:engagement", "+tag:customers")
 
 
-def build(db: Path, work: Path, as_of, *args: str) -> None:
-    variables = f"{{chorus_as_of: '{as_of.isoformat()}', chorus_engagement_lookback_hours: 0}}"
+def build(db: Path, work: Path, as_of, fit_days: int, *args: str) -> None:
+    variables = (
+        f"{{chorus_as_of: '{as_of.isoformat()}', chorus_engagement_lookback_hours: 0,"
+        f" chorus_engagement_fit_days: {fit_days}}}"
+    )
     outcome = run_dbt(
         ["run", "--select", *IDENTITY, *ENGAGEMENT, *args, "--vars", variables],
         db_path=db,
@@ -50,17 +50,22 @@ def build(db: Path, work: Path, as_of, *args: str) -> None:
 
 
 def compared() -> dict[str, str]:
-    """The identity tables' compared columns, and every column of the engagement tables
-    but built_as_of (the as_of of the build that last wrote a row: differs by design)."""
+    """The identity tables' compared columns, and every column of the engagement and
+    customer tables but the build watermarks (when and from what a row was written:
+    they differ by design), doubles rounded to 9 decimals (a parallel sum adds in no
+    fixed order)."""
     columns = dict(COMPARED)
     for table in ENGAGEMENT_TABLES:
         schema, name = table.split(".")
-        names = query(
-            "select column_name from information_schema.columns where table_schema ="
-            f" '{schema}' and table_name = '{name}' and column_name <> 'built_as_of'"
-            " order by ordinal_position"
+        typed = query(
+            "select column_name, data_type from information_schema.columns where"
+            f" table_schema = '{schema}' and table_name = '{name}' order by ordinal_position"
         )
-        columns[table] = ", ".join(n for (n,) in names)
+        columns[table] = ", ".join(
+            f"round({n}::numeric, 9)" if kind == "double precision" else n
+            for n, kind in typed
+            if n not in WATERMARKS
+        )
     return columns
 
 
@@ -96,9 +101,10 @@ def test_incremental_batch_equals_full_build_on_postgres(
     load_directory(data, db_path=db, target="postgres")
     ((latest,),) = query("select max(occurred_at) from raw.web_events")
     first_as_of, as_of = latest - timedelta(days=2), latest
+    fit_days = fit_days_holding(first_as_of, as_of)
     outcome = run_dbt(["seed"], db_path=db, work_dir=tmp_path)
     assert outcome.success, outcome.failures or outcome.exception
-    build(db, tmp_path, first_as_of)
+    build(db, tmp_path, first_as_of, fit_days)
     assert last_batch() == {"full"}
 
     # a CRM contact moves to a new email (the loader replaces the stored row)
@@ -147,20 +153,30 @@ def test_incremental_batch_equals_full_build_on_postgres(
 
     full = f"{postgres_db}_full"
     copy_database(postgres_server, postgres_db, full)
-    build(db, tmp_path, as_of)
+    build(db, tmp_path, as_of, fit_days)
     assert last_batch() == {"incremental"}
     columns = compared()
     incremental = {t: sorted(query(f"select {c} from {t}"), key=repr) for t, c in columns.items()}
-    for table in ENGAGEMENT_TABLES:  # rows nothing touched were not rewritten
+    for table in ("intermediate.int_consent_signals", "marts.contacts"):
+        # rows nothing touched were not rewritten
         ((kept, rewritten),) = query(
             f"select count(*) filter (where built_as_of = timestamp '{first_as_of}'),"
             f" count(*) filter (where built_as_of = timestamp '{as_of}') from {table}"
         )
         assert kept > rewritten > 0, table
+    # the engagement batch was incremental: every per-customer model rewrote its scope
+    modes = dict(
+        query(
+            "select model_name, build_mode from intermediate.int_engagement_batches"
+            " where batch_id = 2"
+        )
+    )
+    assert modes["int_engagement_batches"] == "incremental"
+    assert {model: modes.get(model) for model in SCOPED} == dict.fromkeys(SCOPED, "incremental")
 
     monkeypatch.setenv("CHORUS_PG_DBNAME", full)
     try:
-        build(db, tmp_path, as_of, "--full-refresh")
+        build(db, tmp_path, as_of, fit_days, "--full-refresh")
         assert last_batch() == {"full"}
         full_rows = {t: sorted(query(f"select {c} from {t}"), key=repr) for t, c in columns.items()}
     finally:
