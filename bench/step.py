@@ -9,7 +9,10 @@ import json
 import resource
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
+
+import yaml
 
 
 def day_before(db: Path):
@@ -36,6 +39,23 @@ def day_before(db: Path):
     finally:
         con.close()
     return latest - timedelta(days=1)
+
+
+def bench_vars(data_dir: Path, step_vars: dict) -> dict:
+    """The vars of every dbt step, the same in every step so dbt's partial parse stays
+    valid from one to the next (bench/run.py): no engagement lookback, and a fit period
+    holding both days of the split (day 2 is a daily build, not the weekly refit); a
+    step's own vars (`--vars` in its command) on top."""
+    from datetime import datetime
+
+    from tests.fixtures.engagement import fit_days_holding
+
+    cut = datetime.fromisoformat(json.loads((data_dir / "split.json").read_text())["cut"])
+    return {
+        "chorus_engagement_lookback_hours": 0,
+        "chorus_engagement_fit_days": fit_days_holding(cut, cut + timedelta(days=1)),
+        **step_vars,
+    }
 
 
 def split(data_dir: Path) -> dict:
@@ -99,7 +119,63 @@ def split(data_dir: Path) -> dict:
             relation = con.sql(f"select * from '{path}' where {condition}")
             rows[day] += relation.count("*").fetchall()[0][0]
             relation.write_parquet(str(data_dir / day / f"{name}.parquet"))
+    # the cut, for the fit period every dbt step of the run passes (bench_vars)
+    (data_dir / "split.json").write_text(json.dumps({"cut": cut.isoformat()}))
     return {"rows": rows["day1"] + rows["day2"], "rows_day2": rows["day2"], "cut": cut.isoformat()}
+
+
+def _phases(results, invoked: float, returned: float) -> dict:
+    """Where a dbt step's wall time went: dbt's start (importing dbt, parsing, connecting:
+    the invocation to its first node), the models (first node started to last node
+    finished), and dbt's end (closing the warehouse, whose checkpoint writes what the
+    build logged)."""
+    from datetime import UTC, datetime
+
+    spans = [
+        (timing.started_at, timing.completed_at)
+        for result in results
+        for timing in result.timing
+        if timing.started_at and timing.completed_at
+    ]
+    if not spans:
+        return {}
+    first, last = min(s for s, _ in spans), max(e for _, e in spans)
+    # the node timings are naive UTC, the step's clock perf_counter: the dbt end is the
+    # wall time from the last node to the invocation's return
+    since_last = (datetime.now(UTC).replace(tzinfo=None) - last).total_seconds()
+    after = max(since_last - (time.perf_counter() - returned), 0.0)
+    models = (last - first).total_seconds()
+    return {
+        "dbt_start": round(max(returned - invoked - models - after, 0.0), 2),
+        "models": round(models, 2),
+        "dbt_end": round(after, 2),
+    }
+
+
+def _engagement_batch(db: Path) -> dict:
+    """The last engagement batch's mode and scope (after a build of the engagement
+    models), for the report: was the daily build incremental, and for how many customers."""
+    from orchestration.settings import connect
+
+    con = connect(db, read_only=True)
+    try:
+        tables = {
+            name
+            for (name,) in con.sql(
+                "select table_name from information_schema.tables"
+                " where table_schema = 'intermediate'"
+            ).fetchall()
+        }
+        if not {"int_engagement_batches", "int_engagement_scope"} <= tables:
+            return {}
+        mode, batch_id = con.sql(
+            "select build_mode, batch_id from intermediate.int_engagement_batches"
+            " where model_name = 'int_engagement_batches' order by batch_id desc limit 1"
+        ).fetchall()[0]
+        (scope,) = con.sql("select count(*) from intermediate.int_engagement_scope").fetchall()[0]
+        return {"engagement_batch": batch_id, "engagement_mode": mode, "scope": scope}
+    finally:
+        con.close()
 
 
 def main(step: str, data_dir: str, db: str, customers: int, days: int) -> dict:
@@ -132,15 +208,22 @@ def main(step: str, data_dir: str, db: str, customers: int, days: int) -> dict:
         if prefix.startswith("dbt@") and prefix != "dbt@day_before":
             # dbt@<copy>: on the copy of the warehouse that step copy:<copy> made
             db = str(Path(db).with_name(prefix[4:] + ".duckdb"))
+        command, _, step_vars = command.partition(" --vars ")
         args = command.split()
+        variables = bench_vars(Path(data_dir), yaml.safe_load(step_vars) if step_vars else {})
         if prefix == "dbt@day_before":
             # the build of the day before: as_of one day before the latest event, so the
             # next (default as_of) build has one day of new evidence, as a daily run does
-            args += ["--vars", f"{{chorus_as_of: '{day_before(Path(db)).isoformat()}'}}"]
+            variables["chorus_as_of"] = day_before(Path(db)).isoformat()
+        args += ["--vars", json.dumps(variables)]
+        invoked = time.perf_counter()
         outcome = run_dbt(args, db_path=Path(db))
+        returned = time.perf_counter()
         if not outcome.success:
             raise SystemExit(f"{step} failed: {outcome.failures or outcome.exception}")
         extra["nodes"] = sum(outcome.counts.values())
+        extra["phases"] = _phases(outcome.result.result.results, invoked, returned)
+        extra.update(_engagement_batch(Path(db)))
         # where the time went: each model's own time, slowest first (tests excluded)
         results = outcome.result.result.results
         extra["node_seconds"] = {

@@ -31,6 +31,7 @@ import pytest
 from orchestration.dbt import run_dbt
 from orchestration.settings import connect
 from tests.fixtures.contract_rows import write_csv
+from tests.fixtures.engagement import fit_days_holding
 
 pytestmark = pytest.mark.slow
 
@@ -75,19 +76,6 @@ SCOPED = [
     "customer_fatigue",
     "customers",
 ]
-
-
-def fit_days_holding(*as_ofs) -> int:
-    """A fit period (var chorus_engagement_fit_days) holding every as_of: the daily
-    builds of a period score with one fit (macros/engagement, chorus_engagement_fit_period:
-    periods counted from Monday 2024-01-01)."""
-    from datetime import date
-
-    for days in (7, 14, 28, 56, 112, 365):
-        periods = {(as_of.date() - date(2024, 1, 1)).days // days for as_of in as_ofs}
-        if len(periods) == 1:
-            return days
-    raise AssertionError(f"no fit period holds {as_ofs}")
 
 
 def variables(as_of, fit_days: int) -> str:

@@ -21,9 +21,10 @@ from orchestration.dbt import run_dbt
 from orchestration.engines import local_postgres
 from orchestration.loader import load_directory
 from tests.fixtures.contract_rows import write_csv
+from tests.fixtures.engagement import fit_days_holding
 from tests.fixtures.postgres_rows import pg_rows as query
 from tests.integration.test_engagement import COMPARED as ENGAGEMENT_TABLES
-from tests.integration.test_engagement import SCOPED, WATERMARKS, fit_days_holding
+from tests.integration.test_engagement import SCOPED, WATERMARKS
 from tests.integration.test_identity_batches import COMPARED, IDENTITY
 
 pytestmark = pytest.mark.slow
