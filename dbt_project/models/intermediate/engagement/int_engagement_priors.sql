@@ -17,13 +17,7 @@
 -- alpha = m k, beta = (1 - m) k. A metric no customer ever succeeded at on a channel
 -- (SMS has no opens) has no prior, and its rates stay null.
 
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    full_refresh=false,
-    on_schema_change='sync_all_columns',
-    chorus_engagement_fit=true,
-) }}
+-- (a fit store: its config is in dbt_project.yml)
 
 {% set double = chorus_type_double() %}
 {% set batch = chorus_engagement_batch() %}

@@ -18,13 +18,7 @@
 -- below var chorus_fatigue_min_weekly_cap). Pressures above var
 -- chorus_fatigue_curve_max_contacts are counted at that value.
 
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    full_refresh=false,
-    on_schema_change='sync_all_columns',
-    chorus_engagement_fit=true,
-) }}
+-- (a fit store: its config is in dbt_project.yml)
 
 {% set double = chorus_type_double() %}
 {% set max_contacts = var('chorus_fatigue_curve_max_contacts') %}

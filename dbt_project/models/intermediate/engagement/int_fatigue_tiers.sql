@@ -6,13 +6,7 @@
 -- limits, so a customer's tier moves with their own rate only, between refits.
 -- A fit store, like int_engagement_priors: fitted at the first batch of each fit period
 -- (a full batch, so customer_engagement holds everyone) and kept for the period.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    full_refresh=false,
-    on_schema_change='sync_all_columns',
-    chorus_engagement_fit=true,
-) }}
+-- (a fit store: its config is in dbt_project.yml)
 
 {% set batch = chorus_engagement_batch() %}
 
