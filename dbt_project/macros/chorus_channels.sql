@@ -1,0 +1,27 @@
+{#- The channels of channel_policy laid side by side, one column per channel. -#}
+
+{#- The channels of the channel_policy seed, in its order, for models that lay them
+    side by side (one column per channel): 'consent' every channel consent is kept for,
+    'contact' the channels messages go out on (is_contact). A singular test
+    (assert_channel_lists_match_channel_policy) fails when the seed and these lists
+    part. -#}
+{% macro chorus_channels(kind) -%}
+    {%- set channels = {
+        'consent': ['email', 'sms', 'push', 'chat', 'ads'],
+        'contact': ['email', 'sms', 'push', 'chat'],
+    } -%}
+    {{ return(channels[kind]) }}
+{%- endmacro %}
+
+
+{#- For a row with one column per channel (`<channel>_<column>` of `relation`, a channel
+    of chorus_channels('consent')), joined to the channel_policy row `policy`: the
+    value of the policy's channel. -#}
+{% macro chorus_channel_column(relation, column) -%}
+    case policy.channel
+        {% for channel in chorus_channels('consent') -%}
+            when '{{ channel }}' then {{ relation }}.{{ channel }}_{{ column }}
+        {% endfor -%}
+    end
+{%- endmacro %}
+
