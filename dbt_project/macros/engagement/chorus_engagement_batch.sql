@@ -42,16 +42,9 @@
         'previous_started_at': none, 'previous_identity_batch_id': none,
         'previous_loaded_through': none,
     } -%}
-    {%- if not chorus_is_building() -%}
-        {{ return(unbuilt) }}
-    {%- endif -%}
-    {#- read once per node and invocation (int_engagement_batches builds before any reader) -#}
-    {%- set cache = graph.setdefault('chorus_engagement_batch_cache', {}) -%}
-    {%- set key = invocation_id ~ ':' ~ (model['unique_id'] if model is defined and model else '') -%}
-    {%- if key not in cache -%}
-        {%- do cache.update({key: chorus_engagement_read_batch(unbuilt)}) -%}
-    {%- endif -%}
-    {{ return(cache[key]) }}
+    {{ return(chorus_read_batch_once(
+        'chorus_engagement_batch_cache', chorus_engagement_read_batch, unbuilt
+    )) }}
 {%- endmacro %}
 
 
@@ -111,11 +104,8 @@
     {%- if batch['mode'] == 'full' -%}
         {{ return(true) }}
     {%- endif -%}
-    {%- set built = run_query(
-        "select max(batch_id) from " ~ chorus_engagement_batches_relation()
-        ~ " where model_name = '" ~ model['name'] ~ "'"
-    ).columns[0].values()[0] -%}
-    {{ return(built is none or (built | int) != batch['batch_id'] - 1) }}
+    {%- set built = chorus_last_batch_built(chorus_engagement_batches_relation()) -%}
+    {{ return(built is none or built != batch['batch_id'] - 1) }}
 {%- endmacro %}
 
 

@@ -37,16 +37,9 @@
         'batch_id': 0, 'mode': 'full', 'as_of': none, 'loaded_through': none,
         'previous_as_of': none, 'previous_loaded_through': none,
     } -%}
-    {%- if not chorus_is_building() -%}
-        {{ return(unbuilt) }}
-    {%- endif -%}
-    {#- read once per node and invocation (int_identity_batches builds before any reader) -#}
-    {%- set cache = graph.setdefault('chorus_identity_batch_cache', {}) -%}
-    {%- set key = invocation_id ~ ':' ~ (model['unique_id'] if model is defined and model else '') -%}
-    {%- if key not in cache -%}
-        {%- do cache.update({key: chorus_identity_read_batch(unbuilt)}) -%}
-    {%- endif -%}
-    {{ return(cache[key]) }}
+    {{ return(chorus_read_batch_once(
+        'chorus_identity_batch_cache', chorus_identity_read_batch, unbuilt
+    )) }}
 {%- endmacro %}
 
 
@@ -100,11 +93,8 @@
 {#- For should_full_refresh: the batch's mode, and the guard against a second build. -#}
 {% macro chorus_identity_needs_full_build() -%}
     {%- set batch = chorus_identity_batch() -%}
-    {%- set built = run_query(
-        "select max(batch_id) from " ~ chorus_identity_batches_relation()
-        ~ " where model_name = '" ~ model['name'] ~ "'"
-    ).columns[0].values()[0] -%}
-    {%- if built is not none and (built | int) >= batch['batch_id'] -%}
+    {%- set built = chorus_last_batch_built(chorus_identity_batches_relation()) -%}
+    {%- if built is not none and built >= batch['batch_id'] -%}
         {{ exceptions.raise_compiler_error(
             model['name'] ~ " already built identity batch " ~ batch['batch_id']
             ~ ": building it again would count that batch's evidence twice. Build the"
@@ -112,7 +102,7 @@
             ~ " in int_identity_batches."
         ) }}
     {%- endif -%}
-    {{ return(batch['mode'] == 'full' or built is none or (built | int) != batch['batch_id'] - 1) }}
+    {{ return(batch['mode'] == 'full' or built is none or built != batch['batch_id'] - 1) }}
 {%- endmacro %}
 
 
