@@ -25,3 +25,13 @@
     end
 {%- endmacro %}
 
+
+
+{#- A message that counts as a marketing contact (fatigue, the caps, their windows): a
+    marketing message to a resolved customer on a channel messages go out on.
+    `contacts` is a contacts row, `policy` its channel's channel_policy row. -#}
+{% macro chorus_is_marketing_contact(contacts='contacts', policy='policy') -%}
+    {{ contacts }}.customer_id is not null
+    and {{ contacts }}.purpose = 'marketing'
+    and {{ policy }}.is_contact
+{%- endmacro %}

@@ -294,9 +294,7 @@ reasons as (
     inner join policy
         on contacts.channel = policy.channel
     where
-        contacts.customer_id is not null
-        and contacts.purpose = 'marketing'
-        and policy.is_contact
+        {{ chorus_is_marketing_contact() }}
         and (
             {{ chorus_left_window('contacts.sent_at', windows['week'], batch) }}
             or {{ chorus_left_window('contacts.sent_at', windows['recent'], batch) }}

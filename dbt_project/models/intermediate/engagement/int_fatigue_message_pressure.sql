@@ -19,7 +19,6 @@ with
 policy as (
 
     select * from {{ ref('channel_policy') }}
-    where is_contact
 
 ),
 
@@ -36,7 +35,7 @@ marketing as (
     from {{ ref('contacts') }} as contacts
     inner join policy
         on contacts.channel = policy.channel
-    where contacts.customer_id is not null and contacts.purpose = 'marketing'
+    where {{ chorus_is_marketing_contact() }}
 
 ),
 

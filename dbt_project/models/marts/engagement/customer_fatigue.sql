@@ -59,7 +59,6 @@ customer_list as (
 policy as (
 
     select * from {{ ref('channel_policy') }}
-    where is_contact
 
 ),
 
@@ -75,8 +74,7 @@ marketing as (
     inner join policy
         on contacts.channel = policy.channel
     where
-        contacts.customer_id is not null
-        and contacts.purpose = 'marketing'
+        {{ chorus_is_marketing_contact() }}
         and {{ chorus_in_scope('contacts.customer_id') }}
 
 ),
