@@ -188,9 +188,12 @@
 
 
 {#- Post-hook of the engagement and customer models (dbt_project.yml): a per-customer or
-    fit model records that it built this batch; nothing (no SQL) for the others. -#}
+    fit model records that it built this batch; nothing (no SQL) for the others. Nothing
+    on an engine without row deletes (Spark): every batch is full there, so no model reads
+    the record, and two models' inserts into the one file-based table at once (dbt's
+    threads) race on its _temporary directory (java.io.FileNotFoundException). -#}
 {% macro chorus_scope_progress() -%}
-    {%- if chorus_is_building() and (chorus_is_customer_scoped()
+    {%- if chorus_is_building() and chorus_supports_row_delete() and (chorus_is_customer_scoped()
         or (model.get('config') or {}).get('chorus_engagement_fit', false)) -%}
         {%- set batches = chorus_engagement_batches_relation() -%}
         {%- set batch_id = chorus_engagement_batch()['batch_id'] -%}
