@@ -1,0 +1,128 @@
+{#-
+    Decisioning helpers (send_queue and the models before it).
+-#}
+
+{#-
+    The audiences campaigns may name (campaigns.audience), one model each:
+    models/marts/audiences/audience_<name>.sql, one row per customer_id with
+    qualified_at (when the customer last entered the audience). dbt must know a model's
+    refs when it parses the project, so int_decision_audience_members reads the models
+    of this list; a test fails when a file and the list part, or when a campaign names
+    an audience missing here (assert_campaigns_name_known_audiences).
+-#}
+{% macro chorus_audiences() -%}
+    {{ return([
+        'all', 'customers', 'prospects', 'new_signups', 'cart_abandoners',
+        'product_viewers', 'recent_purchasers', 'lapsed_90d', 'app_users',
+    ]) }}
+{%- endmacro %}
+
+
+{#- Is `value` one of the pipe-separated list `list_column` ('email|sms|push')? -#}
+{% macro chorus_in_pipe_list(list_column, value) -%}
+    {{ dbt.concat(["'|'", list_column, "'|'"]) }} like {{ dbt.concat(["'%|'", value, "'|%'"]) }}
+{%- endmacro %}
+
+
+{#- The consent purpose of a campaign objective: transactional or marketing. -#}
+{% macro chorus_campaign_purpose(objective) -%}
+    case when {{ objective }} = 'transactional' then 'transactional' else 'marketing' end
+{%- endmacro %}
+
+
+{#-
+    A stable bucket 0..9999 of a text (the holdout group): the first 32 bits of its MD5,
+    modulo 10000. The same on every engine, and it depends on the text alone.
+-#}
+{% macro chorus_hash_bucket(expression) -%}
+    mod({{ adapter.dispatch('chorus_hash_prefix_int', 'chorus')(dbt.hash(expression)) }}, 10000)
+{%- endmacro %}
+
+{% macro default__chorus_hash_prefix_int(md5_hex) -%}
+    cast(('0x' || substr({{ md5_hex }}, 1, 8)) as bigint)
+{%- endmacro %}
+
+{% macro postgres__chorus_hash_prefix_int(md5_hex) -%}
+    ('x' || lpad(substr({{ md5_hex }}, 1, 8), 16, '0'))::bit(64)::bigint
+{%- endmacro %}
+
+{% macro spark__chorus_hash_prefix_int(md5_hex) -%}
+    cast(conv(substr({{ md5_hex }}, 1, 8), 16, 10) as bigint)
+{%- endmacro %}
+
+
+{#- Is the customer in the global holdout (var chorus_holdout_share)? -#}
+{% macro chorus_is_holdout(customer_id) -%}
+    {{ chorus_hash_bucket(customer_id) }} < {{ (var('chorus_holdout_share') | float * 10000) | round | int }}
+{%- endmacro %}
+
+
+{#- A naive UTC timestamp as the naive wall-clock time of an IANA zone, and back. -#}
+{% macro chorus_utc_to_local(utc_timestamp, time_zone) -%}
+    {{ return(adapter.dispatch('chorus_utc_to_local', 'chorus')(utc_timestamp, time_zone)) }}
+{%- endmacro %}
+
+{% macro default__chorus_utc_to_local(utc_timestamp, time_zone) -%}
+    cast((({{ utc_timestamp }}) at time zone 'UTC') at time zone ({{ time_zone }}) as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
+{% macro duckdb__chorus_utc_to_local(utc_timestamp, time_zone) -%}
+    cast(timezone({{ time_zone }}, cast({{ utc_timestamp }} as timestamptz)) as timestamp)
+{%- endmacro %}
+
+{% macro spark__chorus_utc_to_local(utc_timestamp, time_zone) -%}
+    from_utc_timestamp({{ utc_timestamp }}, {{ time_zone }})
+{%- endmacro %}
+
+
+{% macro chorus_local_to_utc(local_timestamp, time_zone) -%}
+    {{ return(adapter.dispatch('chorus_local_to_utc', 'chorus')(local_timestamp, time_zone)) }}
+{%- endmacro %}
+
+{% macro default__chorus_local_to_utc(local_timestamp, time_zone) -%}
+    cast((({{ local_timestamp }}) at time zone ({{ time_zone }})) at time zone 'UTC' as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
+{% macro duckdb__chorus_local_to_utc(local_timestamp, time_zone) -%}
+    cast(timezone({{ time_zone }}, cast({{ local_timestamp }} as timestamp)) as timestamp)
+{%- endmacro %}
+
+{% macro spark__chorus_local_to_utc(local_timestamp, time_zone) -%}
+    to_utc_timestamp({{ local_timestamp }}, {{ time_zone }})
+{%- endmacro %}
+
+
+{#- Is a local hour (0-23) inside the quiet hours [start, end) of a channel_policy row
+    (start > end wraps midnight: 21-8)? False when the channel has none. -#}
+{% macro chorus_in_quiet_hours(hour, start, end) -%}
+    coalesce(
+        case
+            when {{ start }} > {{ end }} then {{ hour }} >= {{ start }} or {{ hour }} < {{ end }}
+            else {{ hour }} >= {{ start }} and {{ hour }} < {{ end }}
+        end,
+        false
+    )
+{%- endmacro %}
+
+
+{#- Days of shopping behaviour the decisioning models read: the longest audience window
+    that reads behaviour, and at least 30 (category affinity). -#}
+{% macro chorus_decision_behaviour_days() -%}
+    {{ return([
+        30,
+        var('chorus_audience_app_user_days') | int,
+        var('chorus_audience_viewer_days') | int,
+        ((var('chorus_audience_cart_hours') | int) / 24) | round(0, 'ceil') | int,
+    ] | max) }}
+{%- endmacro %}
+
+
+{#- The decision period of as_of, as text: the number of chorus_decision_period_hours
+    periods since 1970-01-01 UTC ('p' and the number). Computed in Jinja, so it is the
+    same text on every engine. -#}
+{% macro chorus_decision_period_id() -%}
+    {%- set as_of = modules.datetime.datetime.strptime(chorus_as_of_text()[:19], '%Y-%m-%d %H:%M:%S') -%}
+    {%- set epoch = modules.datetime.datetime(1970, 1, 1) -%}
+    {%- set seconds = ((as_of - epoch).days * 86400 + (as_of - epoch).seconds) -%}
+    {{ return('p' ~ (seconds // (3600 * (var('chorus_decision_period_hours') | int)))) }}
+{%- endmacro %}

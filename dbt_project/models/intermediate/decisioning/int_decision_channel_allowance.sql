@@ -1,0 +1,137 @@
+-- One row per (customer, contact channel) with marketing consent there or marketing
+-- messages in the last 7 days: how many more marketing messages the channel may carry
+-- in this period. The channel's daily maximum (channel_policy.daily_max) less the
+-- messages of the last 24 hours, and, while the channel ramps back after a pause, its
+-- share of the weekly cap less the channel's messages of the last 7 days.
+-- The ramp: a channel is back when its marketing consent returned (an opt-in after an
+-- opt-out, consent_history) or mail reached an address that had bounced (consent is
+-- reachable again after last_bounced_at). From then it may carry ceil(weekly_cap *
+-- (days back + 1) / chorus_channel_ramp_days) messages a week, growing to the whole cap.
+
+with
+
+policy as (
+
+    select * from {{ ref('channel_policy') }}
+    where is_contact
+
+),
+
+recent as (
+
+    select
+        customer_id,
+        channel,
+        sum(case when sent_at > {{ dbt.dateadd('hour', -24, chorus_as_of()) }} then 1 else 0 end)
+            as contacts_last_24h,
+        count(*) as contacts_last_7d
+    from {{ ref('contacts') }}
+    where
+        customer_id is not null
+        and purpose = 'marketing'
+        and sent_at > {{ dbt.dateadd('day', -7, chorus_as_of()) }}
+        and sent_at <= {{ chorus_as_of() }}
+    group by 1, 2
+
+),
+
+consent as (
+
+    select
+        customer_id,
+        channel,
+        is_consented,
+        is_reachable,
+        last_bounced_at
+    from {{ ref('customer_consent') }}
+    where purpose = 'marketing'
+
+),
+
+opt_ins_after_opt_out as (
+
+    select
+        customer_id,
+        channel,
+        max(changed_at) as opted_back_in_at
+    from {{ ref('consent_history') }}
+    where purpose = 'marketing' and status = 'opted_in' and previous_status = 'opted_out'
+    group by 1, 2
+
+),
+
+base as (
+
+    select
+        consent.customer_id,
+        consent.channel,
+        policy.daily_max,
+        coalesce(recent.contacts_last_24h, 0) as contacts_last_24h,
+        coalesce(recent.contacts_last_7d, 0) as contacts_last_7d,
+        case
+            when consent.is_consented and consent.is_reachable then
+                case
+                    when opt_ins_after_opt_out.opted_back_in_at is not null
+                        and (consent.last_bounced_at is null or opt_ins_after_opt_out.opted_back_in_at > consent.last_bounced_at)
+                        then opt_ins_after_opt_out.opted_back_in_at
+                    else consent.last_bounced_at
+                end
+        end as returned_at,
+        fatigue.weekly_cap
+    from consent
+    inner join policy
+        on consent.channel = policy.channel
+    left join recent
+        on consent.customer_id = recent.customer_id and consent.channel = recent.channel
+    left join opt_ins_after_opt_out
+        on consent.customer_id = opt_ins_after_opt_out.customer_id and consent.channel = opt_ins_after_opt_out.channel
+    left join {{ ref('customer_fatigue') }} as fatigue
+        on consent.customer_id = fatigue.customer_id
+    where consent.is_consented or recent.customer_id is not null
+
+),
+
+ramped as (
+
+    select
+        *,
+        case
+            when returned_at is not null
+                and returned_at > {{ dbt.dateadd('day', -var('chorus_channel_ramp_days'), chorus_as_of()) }}
+                then cast(
+                    ({{ dbt.datediff('returned_at', chorus_as_of(), 'day') }} + 1)
+                    as {{ chorus_type_double() }}
+                ) / {{ var('chorus_channel_ramp_days') }}
+        end as ramp_share
+    from base
+
+),
+
+final as (
+
+    select
+        customer_id,
+        channel,
+        daily_max,
+        contacts_last_24h,
+        contacts_last_7d,
+        returned_at,
+        ramp_share,
+        case when ramp_share is not null then cast(ceil(coalesce(weekly_cap, 0) * ramp_share) as {{ dbt.type_int() }}) end
+            as ramp_weekly_limit,
+        greatest(
+            least(
+                coalesce(daily_max - contacts_last_24h, 1000000),
+                case
+                    when ramp_share is not null
+                        then cast(ceil(coalesce(weekly_cap, 0) * ramp_share) as {{ dbt.type_int() }}) - contacts_last_7d
+                    else 1000000
+                end
+            ),
+            0
+        ) as allowance
+    from ramped
+
+)
+
+select * from final

@@ -1,0 +1,447 @@
+-- One row per candidate (int_decision_candidates), everything the send queue decides
+-- on: the channel (the usable channel with the best expected engagement; ties go to
+-- the cheaper channel, then by name), the first hard suppression that applies, in the
+-- order of docs/rules.md "The send queue" (reason_code), the priority score and its
+-- components, the send time and the offer code.
+-- Send time: the customer's peak hour on the channel (customer_engagement; else var
+-- chorus_default_send_hour), local, in the customer's time zone, at its next
+-- occurrence from as_of; an hour inside the channel's quiet hours moves to their end;
+-- a slot after the campaign's end falls back to the earliest time outside quiet hours,
+-- and the candidate is stale when that is after the end too. A channel without quiet
+-- hours (a chat prompt shown on the next visit, a paid audience) goes at as_of.
+
+with
+
+candidates as (
+
+    select * from {{ ref('int_decision_candidates') }}
+
+),
+
+campaigns as (
+
+    select * from {{ ref('campaigns') }}
+
+),
+
+channels as (
+
+    select * from {{ ref('int_decision_channels') }}
+
+),
+
+chosen as (
+
+    select *
+    from (
+        select
+            channels.*,
+            row_number() over (
+                partition by candidate_id
+                order by expected_engagement desc, cost_per_message asc, channel asc
+            ) as channel_rank
+        from channels
+        where is_usable
+    ) as ranked
+    where channel_rank = 1
+
+),
+
+-- why no channel is usable, per channel, when none is
+blocked as (
+
+    select
+        candidate_id,
+        {{ chorus_ordered_string_agg(
+            dbt.concat(['channel', "': '", 'block_reason']), "'; '", ['channel']
+        ) }} as blocked_channels
+    from channels
+    where not is_usable
+    group by 1
+
+),
+
+customers as (
+
+    select
+        customer_id,
+        coalesce(timezone, '{{ var('chorus_default_timezone') }}') as timezone
+    from {{ ref('customers') }}
+
+),
+
+-- suppressions of the campaign itself (not of a channel), in the rules' order
+campaign_suppressions as (
+
+    select
+        candidates.candidate_id,
+        suppressions.scope,
+        suppressions.reason,
+        row_number() over (
+            partition by candidates.candidate_id
+            order by
+                case suppressions.scope
+                    when 'product' then 1 when 'category' then 2 when 'all' then 3
+                    when 'objective' then 4 else 5
+                end,
+                suppressions.starts_at desc,
+                suppressions.suppression_id
+        ) as suppression_rank
+    from candidates
+    inner join campaigns
+        on candidates.campaign_id = campaigns.campaign_id
+    inner join {{ ref('suppressions') }} as suppressions
+        on
+            candidates.customer_id = suppressions.customer_id
+            and (
+                suppressions.scope = 'all'
+                or (suppressions.scope = 'product' and suppressions.scope_value = campaigns.product_id)
+                or (suppressions.scope = 'category' and suppressions.scope_value = campaigns.category)
+                or (suppressions.scope = 'objective' and suppressions.scope_value = campaigns.objective)
+                or (suppressions.scope = 'topic' and suppressions.scope_value = campaigns.topic)
+            )
+            and not coalesce(
+                {{ chorus_in_pipe_list('suppressions.exempt_objectives', 'campaigns.objective') }},
+                false
+            )
+
+),
+
+-- the topic contacted within the window, on any channel, by a message that is not an
+-- earlier step of the candidate's own journey run
+topic_contacts as (
+
+    select
+        candidates.candidate_id,
+        max(contacts.sent_at) as topic_contacted_at
+    from candidates
+    inner join campaigns
+        on candidates.campaign_id = campaigns.campaign_id
+    inner join {{ ref('contacts') }} as contacts
+        on candidates.customer_id = contacts.customer_id and campaigns.topic = contacts.topic
+    left join {{ ref('journey_steps') }} as own_steps
+        on
+            candidates.journey_id = own_steps.journey_id
+            and contacts.campaign_id = own_steps.campaign_id
+            and contacts.sent_at >= candidates.qualified_at
+    where
+        contacts.sent_at > {{ dbt.dateadd('day', -var('chorus_topic_window_days'), chorus_as_of()) }}
+        and contacts.sent_at <= {{ chorus_as_of() }}
+        and own_steps.campaign_id is null
+        and campaigns.objective not in (
+            {%- for objective in var('chorus_topic_window_exempt_objectives') -%}
+                '{{ objective }}'{{ ', ' if not loop.last }}
+            {%- endfor -%}
+        )
+    group by 1
+
+),
+
+behaviour as (
+
+    select * from {{ ref('int_decision_behaviour') }}
+
+),
+
+category_views as (
+
+    select
+        customer_id,
+        category,
+        count(*) as views
+    from behaviour
+    where category is not null
+    group by 1, 2
+
+),
+
+category_affinity as (
+
+    select
+        customer_id,
+        category,
+        cast(views as {{ chorus_type_double() }})
+        / sum(views) over (partition by customer_id) as affinity
+    from category_views
+
+),
+
+viewed_products as (
+
+    select distinct
+        customer_id,
+        product_id
+    from behaviour
+    where product_id is not null
+
+),
+
+active_value as (
+
+    select max(business_value) as max_business_value
+    from campaigns
+    where starts_at <= {{ chorus_as_of() }} and ends_at > {{ chorus_as_of() }}
+
+),
+
+policy as (
+
+    select * from {{ ref('channel_policy') }}
+
+),
+
+joined as (
+
+    select
+        candidates.*,
+        campaigns.objective,
+        {{ chorus_campaign_purpose('campaigns.objective') }} as purpose,
+        campaigns.topic,
+        campaigns.promotion_family,
+        campaigns.offer_code as campaign_offer_code,
+        campaigns.audience,
+        campaigns.urgency,
+        campaigns.business_value,
+        campaigns.starts_at as campaign_starts_at,
+        campaigns.ends_at as campaign_ends_at,
+        chosen.channel,
+        chosen.is_contact,
+        chosen.expected_engagement,
+        blocked.blocked_channels,
+        campaign_suppressions.scope as suppression_scope,
+        campaign_suppressions.reason as suppression_reason,
+        topic_contacts.topic_contacted_at,
+        customers.timezone,
+        engagement.peak_hour_local,
+        policy.quiet_hours_start,
+        policy.quiet_hours_end,
+        {{ chorus_utc_to_local(chorus_as_of(), 'customers.timezone') }} as local_as_of,
+        coalesce(category_affinity.affinity, 0) as category_affinity,
+        viewed_products.product_id is not null as viewed_product,
+        active_value.max_business_value
+    from candidates
+    inner join campaigns
+        on candidates.campaign_id = campaigns.campaign_id
+    inner join customers
+        on candidates.customer_id = customers.customer_id
+    cross join active_value
+    left join chosen
+        on candidates.candidate_id = chosen.candidate_id
+    left join policy
+        on chosen.channel = policy.channel
+    left join blocked
+        on candidates.candidate_id = blocked.candidate_id
+    left join campaign_suppressions
+        on
+            candidates.candidate_id = campaign_suppressions.candidate_id
+            and campaign_suppressions.suppression_rank = 1
+    left join topic_contacts
+        on candidates.candidate_id = topic_contacts.candidate_id
+    left join {{ ref('customer_engagement') }} as engagement
+        on candidates.customer_id = engagement.customer_id and chosen.channel = engagement.channel
+    left join category_affinity
+        on candidates.customer_id = category_affinity.customer_id and campaigns.category = category_affinity.category
+    left join viewed_products
+        on candidates.customer_id = viewed_products.customer_id and campaigns.product_id = viewed_products.product_id
+
+),
+
+-- the local send hour: the peak hour, out of quiet hours
+hours as (
+
+    select
+        *,
+        coalesce(peak_hour_local, {{ var('chorus_default_send_hour') }}) as wanted_hour,
+        cast(extract(hour from local_as_of) as {{ dbt.type_int() }}) as local_as_of_hour,
+        {{ dbt.date_trunc('day', 'local_as_of') }} as local_day
+    from joined
+
+),
+
+slots as (
+
+    select
+        *,
+        case
+            when {{ chorus_in_quiet_hours('wanted_hour', 'quiet_hours_start', 'quiet_hours_end') }}
+                then quiet_hours_end
+            else wanted_hour
+        end as send_hour,
+        -- the earliest local time outside quiet hours, from as_of
+        case
+            when quiet_hours_start is null then local_as_of
+            when not {{ chorus_in_quiet_hours('local_as_of_hour', 'quiet_hours_start', 'quiet_hours_end') }}
+                then local_as_of
+            when local_as_of_hour < quiet_hours_end
+                then {{ dbt.dateadd('hour', 'quiet_hours_end', 'local_day') }}
+            else {{ dbt.dateadd('hour', 'quiet_hours_end', dbt.dateadd('day', 1, 'local_day')) }}
+        end as earliest_local
+    from hours
+
+),
+
+local_slots as (
+
+    select
+        *,
+        case
+            when quiet_hours_start is null then local_as_of
+            when {{ dbt.dateadd('hour', 'send_hour', 'local_day') }} >= local_as_of
+                then {{ dbt.dateadd('hour', 'send_hour', 'local_day') }}
+            else {{ dbt.dateadd('hour', 'send_hour', dbt.dateadd('day', 1, 'local_day')) }}
+        end as peak_local
+    from slots
+
+),
+
+utc_slots as (
+
+    select
+        *,
+        case when quiet_hours_start is null then {{ chorus_as_of() }}
+            else {{ chorus_local_to_utc('peak_local', 'timezone') }}
+        end as peak_at,
+        case when quiet_hours_start is null then {{ chorus_as_of() }}
+            else {{ chorus_local_to_utc('earliest_local', 'timezone') }}
+        end as earliest_at
+    from local_slots
+
+),
+
+-- the peak slot when it falls before the campaign's end and within the period (a
+-- clock hour can recur after 25 hours across a DST change), else the earliest slot
+fitting as (
+
+    select
+        *,
+        peak_at < campaign_ends_at
+        and peak_at < {{ dbt.dateadd('hour', var('chorus_decision_period_hours'), chorus_as_of()) }}
+            as peak_fits
+    from utc_slots
+
+),
+
+scheduled as (
+
+    select
+        *,
+        case
+            when peak_fits then peak_local
+            when earliest_at < campaign_ends_at then earliest_local
+        end as local_send_time,
+        case
+            when peak_fits then peak_at
+            when earliest_at < campaign_ends_at then earliest_at
+        end as scheduled_at,
+        peak_fits and peak_hour_local is not null
+        and not {{ chorus_in_quiet_hours('peak_hour_local', 'quiet_hours_start', 'quiet_hours_end') }}
+            as at_peak_hour
+    from fitting
+
+),
+
+scored as (
+
+    select
+        *,
+        case
+            when max_business_value > 0
+                then cast(business_value as {{ chorus_type_double() }}) / cast(max_business_value as {{ chorus_type_double() }})
+            else 0
+        end as value_score,
+        greatest(
+            case urgency
+                {% for level, score in var('chorus_urgency_scores').items() -%}
+                    when '{{ level }}' then {{ score }}
+                {% endfor -%}
+                else 0
+            end,
+            case
+                when {{ dbt.datediff(chorus_as_of(), 'campaign_ends_at', 'hour') }} < {{ var('chorus_expiry_hours') }}
+                    then 1 - cast({{ dbt.datediff(chorus_as_of(), 'campaign_ends_at', 'hour') }} as {{ chorus_type_double() }})
+                    / {{ var('chorus_expiry_hours') }}
+                else 0
+            end
+        ) as urgency_score,
+        greatest(
+            case
+                when audience in ('cart_abandoners', 'product_viewers', 'new_signups', 'recent_purchasers')
+                    then 24.0 / (24.0 + greatest({{ dbt.datediff('qualified_at', chorus_as_of(), 'hour') }}, 0))
+                else 0
+            end,
+            category_affinity,
+            case when viewed_product then 1 else 0 end
+        ) as relevance_score,
+        coalesce(expected_engagement, 0) as channel_fit_score,
+        case when at_peak_hour then 1.0 else 0.5 end as timing_score
+    from scheduled
+
+),
+
+final as (
+
+    select
+        candidate_id,
+        customer_id,
+        campaign_id,
+        journey_id,
+        step,
+        candidate_source,
+        objective,
+        purpose,
+        topic,
+        promotion_family,
+        campaign_offer_code,
+        audience,
+        qualified_at,
+        due_at,
+        campaign_ends_at,
+        channel,
+        coalesce(is_contact, false) and purpose = 'marketing' as counts_toward_cap,
+        expected_engagement,
+        blocked_channels,
+        suppression_scope,
+        suppression_reason,
+        topic_contacted_at,
+        is_exited,
+        exited_at,
+        previous_step_unopened,
+        timezone,
+        scheduled_at,
+        local_send_time,
+        at_peak_hour,
+        case
+            when channel is null then 'no_consented_channel'
+            when suppression_scope = 'product' then 'purchased_product'
+            when suppression_scope = 'category' then 'purchased_category'
+            when suppression_scope = 'all' then 'cooling_off'
+            when suppression_scope = 'objective' then 'excluded_objective'
+            when suppression_scope = 'topic' then 'suppressed_topic'
+            when topic_contacted_at is not null then 'topic_recently_contacted'
+            when is_exited then 'journey_exited'
+            when campaign_ends_at <= {{ chorus_as_of() }} or scheduled_at is null then 'campaign_window_closed'
+            when {{ chorus_is_holdout('customer_id') }} then 'holdout'
+        end as suppression_code,
+        value_score,
+        urgency_score,
+        relevance_score,
+        channel_fit_score,
+        timing_score,
+        round(
+            {{ var('chorus_priority_weight_value') }} * value_score
+            + {{ var('chorus_priority_weight_urgency') }} * urgency_score
+            + {{ var('chorus_priority_weight_relevance') }} * relevance_score
+            + {{ var('chorus_priority_weight_channel_fit') }} * channel_fit_score
+            + {{ var('chorus_priority_weight_timing') }} * timing_score
+            + case
+                when candidate_source = 'journey' and previous_step_unopened
+                    then {{ var('chorus_journey_unopened_boost') }}
+                else 0
+            end,
+            6
+        ) as priority_score
+    from scored
+
+)
+
+select * from final

@@ -1,0 +1,28 @@
+-- Invariant: no `send` falls under an active suppression of the customer (suppressions:
+-- everything, the channel, the topic, the product, the category, the objective, or a
+-- paid prospecting audience), unless the suppression exempts the message's objective.
+select
+    queue.queue_id,
+    suppressions.suppression_id,
+    suppressions.scope,
+    suppressions.scope_value
+from {{ ref('send_queue') }} as queue
+inner join {{ ref('campaigns') }} as campaigns
+    on queue.campaign_id = campaigns.campaign_id
+inner join {{ ref('suppressions') }} as suppressions
+    on queue.customer_id = suppressions.customer_id
+where
+    queue.decision = 'send'
+    and (
+        suppressions.scope = 'all'
+        or (suppressions.scope = 'channel' and suppressions.scope_value = queue.channel)
+        or (suppressions.scope = 'topic' and suppressions.scope_value = campaigns.topic)
+        or (suppressions.scope = 'product' and suppressions.scope_value = campaigns.product_id)
+        or (suppressions.scope = 'category' and suppressions.scope_value = campaigns.category)
+        or (suppressions.scope = 'objective' and suppressions.scope_value = campaigns.objective)
+        or (
+            suppressions.scope = 'paid_audience' and suppressions.scope_value = 'prospecting'
+            and queue.channel = 'ads' and campaigns.objective = 'acquisition'
+        )
+    )
+    and not coalesce({{ chorus_in_pipe_list('suppressions.exempt_objectives', 'campaigns.objective') }}, false)

@@ -1,0 +1,275 @@
+"""The send queue on a generated business (models/marts/decisioning/, docs/rules.md
+"The send queue"):
+
+- every invariant of the send queue holds on the built warehouse (the singular tests
+  in dbt_project/tests/decisioning/ and the models' data tests pass);
+- each invariant test catches a violation planted in a copy of the warehouse: the row
+  it reports is the planted one;
+- building twice for the same as_of gives an identical send_queue, and decision_log
+  keeps both runs, with the same idempotency keys;
+- every audience model is in chorus_audiences() and the reverse.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from orchestration.dbt import run_dbt
+from orchestration.settings import connect
+
+pytestmark = pytest.mark.slow
+
+SIZE = {"customers": 1_500, "days": 45, "seed": 11}
+PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    con = connect(db, read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def execute(db: Path, *statements: str) -> None:
+    con = connect(db)
+    try:
+        for statement in statements:
+            con.execute(statement)
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory) -> SimpleNamespace:
+    from orchestration.loader import load_directory
+    from orchestration.sample_data import generate
+
+    work = tmp_path_factory.mktemp("decisioning")
+    data = work / "data"
+    generate(data, **SIZE)
+    db = work / "chorus.duckdb"
+    load_directory(data, db_path=db)
+    (latest,) = query(db, "select max(occurred_at) from raw.email_events")[0]
+    as_of = (latest - timedelta(hours=6)).isoformat()
+    variables = {"chorus_as_of": as_of}
+    for command in (["seed"], ["run", "--select", "+tag:decisioning"]):
+        outcome = run_dbt(command, vars=variables, db_path=db, work_dir=work)
+        assert outcome.success, outcome.failures or outcome.exception
+    tests = run_dbt(
+        ["test", "--select", "tag:decisioning", "path:tests/decisioning"],
+        vars=variables,
+        db_path=db,
+        work_dir=work,
+    )
+    return SimpleNamespace(work=work, db=db, vars=variables, tests=tests)
+
+
+def test_every_invariant_holds(warehouse):
+    outcome = warehouse.tests
+    assert outcome.success, outcome.failures
+    # the singular tests ran, not just the models' column tests
+    assert outcome.counts.get("pass", 0) >= 12
+    decisions = dict(query(warehouse.db, "select decision, count(*) from marts.send_queue group by 1"))
+    assert set(decisions) == {"send", "hold", "suppress"}
+
+
+def test_the_queue_explains_every_row(warehouse):
+    rows = query(
+        warehouse.db,
+        "select decision, reason_code, reason from marts.send_queue"
+        " where reason is null or (decision = 'send') <> (reason_code is null)",
+    )
+    assert rows == []
+    codes = {
+        code
+        for (code,) in query(
+            warehouse.db, "select distinct reason_code from marts.send_queue where reason_code is not null"
+        )
+    }
+    # the sample business exercises the main rules
+    assert {"no_consented_channel", "holdout", "topic_recently_contacted"} <= codes
+
+
+def _one(db: Path, sql: str) -> tuple:
+    rows = query(db, sql)
+    assert rows, f"the sample business has no row for a plant: {sql}"
+    return rows[0]
+
+
+def _plant(db: Path) -> dict[str, tuple[str, str]]:
+    """Plant one violation per invariant; return test name -> (column, planted value)."""
+    q = "marts.send_queue"
+    planted: dict[str, tuple[str, str]] = {}
+
+    # consent: a message sent on a channel the customer does not consent to
+    (queue_id,) = _one(
+        db,
+        f"select queue_id from {q} as s where decision = 'send' and channel = 'email'"
+        " and purpose = 'marketing' and exists (select 1 from marts.customer_consent as c"
+        " where c.customer_id = s.customer_id and c.channel = 'sms'"
+        " and c.purpose = 'marketing' and not c.is_consented) order by queue_id limit 1",
+    )
+    execute(db, f"update {q} set channel = 'sms' where queue_id = '{queue_id}'")
+    planted["assert_send_queue_sends_have_consent"] = ("queue_id", queue_id)
+
+    # quiet hours: an email at 23:00 local
+    (queue_id,) = _one(
+        db,
+        f"select queue_id from {q} where decision = 'send' and channel = 'email'"
+        f" and queue_id <> '{queue_id}' order by queue_id limit 1",
+    )
+    execute(
+        db,
+        f"update {q} set local_send_time = date_trunc('day', local_send_time) + interval 23 hour"
+        f" where queue_id = '{queue_id}'",
+        f"update {q} set scheduled_at = cast(timezone(timezone, local_send_time) as timestamp)"
+        f" where queue_id = '{queue_id}'",
+    )
+    planted["assert_send_queue_sends_outside_quiet_hours"] = ("queue_id", queue_id)
+
+    # weekly cap: a message held over budget sent anyway
+    (customer_id,) = _one(
+        db, f"select customer_id from {q} where reason_code = 'over_budget' order by queue_id limit 1"
+    )
+    execute(
+        db,
+        f"update {q} set decision = 'send', reason_code = null where queue_id = ("
+        f"select min(queue_id) from {q} where customer_id = '{customer_id}'"
+        " and reason_code = 'over_budget')",
+    )
+    planted["assert_send_queue_sends_within_weekly_cap"] = ("customer_id", customer_id)
+
+    # a suppressed scope: a sales message to a customer cooling off after a complaint
+    (queue_id,) = _one(
+        db, f"select queue_id from {q} where reason_code = 'cooling_off' order by queue_id limit 1"
+    )
+    execute(
+        db,
+        f"update {q} set decision = 'send', reason_code = null, channel = 'email'"
+        f" where queue_id = '{queue_id}'",
+    )
+    planted["assert_send_queue_sends_avoid_suppressed_scopes"] = ("queue_id", queue_id)
+
+    # one topic per window: a topic contacted within the window sent again
+    (queue_id,) = _one(
+        db,
+        f"select queue_id from {q} where reason_code = 'topic_recently_contacted'"
+        " and journey_id is null order by queue_id limit 1",
+    )
+    execute(
+        db,
+        f"update {q} set decision = 'send', reason_code = null, channel = 'email'"
+        f" where queue_id = '{queue_id}'",
+    )
+    planted["assert_send_queue_one_topic_per_window"] = ("queue_id", queue_id)
+
+    # the holdout: a holdout customer sent a message
+    (queue_id,) = _one(
+        db, f"select queue_id from {q} where reason_code = 'holdout' order by queue_id limit 1"
+    )
+    execute(db, f"update {q} set decision = 'send', reason_code = null where queue_id = '{queue_id}'")
+    planted["assert_send_queue_holdout_never_sends"] = ("queue_id", queue_id)
+
+    # offers: a second code of a family sent to the same customer
+    (queue_id, customer_id) = _one(
+        db,
+        f"select queue_id, customer_id from {q} where decision = 'send'"
+        " and promotion_family is not null and offer_code is not null order by queue_id limit 1",
+    )
+    execute(
+        db,
+        f"insert into {q} select * replace (queue_id || '-planted' as queue_id,"
+        " 'PLANTED99' as offer_code, idempotency_key || '-planted' as idempotency_key,"
+        f" topic || '-planted' as topic) from {q} where queue_id = '{queue_id}'",
+    )
+    planted["assert_send_queue_offers_are_consistent"] = ("customer_id", customer_id)
+
+    # the campaign window: a send after the campaign ends
+    (queue_id,) = _one(
+        db,
+        f"select queue_id from {q} where decision = 'send' and channel = 'push'"
+        " order by queue_id limit 1",
+    )
+    execute(
+        db,
+        f"update {q} set scheduled_at = (select ends_at + interval 1 hour from seeds.campaigns"
+        f" where campaign_id = {q}.campaign_id) where queue_id = '{queue_id}'",
+    )
+    planted["assert_send_queue_sends_inside_campaign_window"] = ("queue_id", queue_id)
+
+    # the seeds: a campaign naming an unknown audience, one with an unknown format
+    execute(
+        db,
+        "update seeds.campaigns set audience = 'everyone_planted' where campaign_id = 'newsletter_weekly'",
+        "update seeds.campaigns set content_format = 'video' where campaign_id = 'loyalty_rewards'",
+    )
+    planted["assert_campaigns_name_known_audiences"] = ("campaign_id", "newsletter_weekly")
+    planted["assert_campaign_content_formats_are_known"] = ("campaign_id", "loyalty_rewards")
+    return planted
+
+
+def test_each_invariant_catches_a_planted_violation(warehouse, tmp_path):
+    db = tmp_path / "planted.duckdb"
+    shutil.copy(warehouse.db, db)
+    planted = _plant(db)
+    outcome = run_dbt(
+        ["test", "--select", *planted, "--store-failures"],
+        vars=warehouse.vars,
+        db_path=db,
+        work_dir=tmp_path,
+    )
+    assert not outcome.success
+    failed = {failure.split(":")[0].split(".")[2] for failure in outcome.failures}
+    assert failed == set(planted)
+    schemas = {s for (s,) in query(db, "select distinct schema_name from information_schema.schemata")}
+    (audit,) = [s for s in schemas if s.endswith("dbt_test__audit")]
+    for test, (column, value) in planted.items():
+        rows = query(db, f'select count(*) from {audit}."{test}" where {column} = \'{value}\'')
+        assert rows[0][0] >= 1, f"{test} did not report the planted row ({column} = {value})"
+
+
+def test_the_same_as_of_builds_the_same_queue(warehouse, tmp_path):
+    db = tmp_path / "again.duckdb"
+    shutil.copy(warehouse.db, db)
+    before = sorted(query(db, "select * exclude (as_of) from marts.send_queue"))
+    outcome = run_dbt(
+        ["run", "--select", "send_queue", "decision_log"],
+        vars=warehouse.vars,
+        db_path=db,
+        work_dir=tmp_path,
+    )
+    assert outcome.success, outcome.failures or outcome.exception
+    after = sorted(query(db, "select * exclude (as_of) from marts.send_queue"))
+    assert after == before
+    runs = query(
+        db,
+        "select run_id, count(*), count(distinct idempotency_key) from marts.decision_log group by 1",
+    )
+    assert len(runs) == 2 and runs[0][1:] == runs[1][1:] == (len(before), len(before))
+    (differ,) = query(
+        db,
+        "select count(*) from (select idempotency_key, decision, reason from marts.decision_log"
+        " group by 1, 2, 3 having count(distinct run_id) <> 2)",
+    )[0]
+    assert differ == 0
+
+
+def test_every_audience_model_is_listed():
+    listed = re.search(
+        r"macro chorus_audiences\(\).*?return\(\[(.*?)\]\)",
+        (PROJECT / "macros/decisioning/chorus_decisioning.sql").read_text(),
+        re.S,
+    ).group(1)
+    names = set(re.findall(r"'([a-z0-9_]+)'", listed))
+    files = {p.stem.removeprefix("audience_") for p in (PROJECT / "models/marts/audiences").glob("audience_*.sql")}
+    assert names == files, (
+        "each models/marts/audiences/audience_<name>.sql needs its name in chorus_audiences()"
+        " (macros/decisioning/chorus_decisioning.sql), and each name there a file"
+    )
