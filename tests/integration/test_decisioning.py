@@ -76,7 +76,9 @@ def test_every_invariant_holds(warehouse):
     assert outcome.success, outcome.failures
     # the singular tests ran, not just the models' column tests
     assert outcome.counts.get("pass", 0) >= 12
-    decisions = dict(query(warehouse.db, "select decision, count(*) from marts.send_queue group by 1"))
+    decisions = dict(
+        query(warehouse.db, "select decision, count(*) from marts.send_queue group by 1")
+    )
     assert set(decisions) == {"send", "hold", "suppress"}
 
 
@@ -90,7 +92,8 @@ def test_the_queue_explains_every_row(warehouse):
     codes = {
         code
         for (code,) in query(
-            warehouse.db, "select distinct reason_code from marts.send_queue where reason_code is not null"
+            warehouse.db,
+            "select distinct reason_code from marts.send_queue where reason_code is not null",
         )
     }
     # the sample business exercises the main rules
@@ -136,7 +139,8 @@ def _plant(db: Path) -> dict[str, tuple[str, str]]:
 
     # weekly cap: a message held over budget sent anyway
     (customer_id,) = _one(
-        db, f"select customer_id from {q} where reason_code = 'over_budget' order by queue_id limit 1"
+        db,
+        f"select customer_id from {q} where reason_code = 'over_budget' order by queue_id limit 1",
     )
     execute(
         db,
@@ -174,7 +178,9 @@ def _plant(db: Path) -> dict[str, tuple[str, str]]:
     (queue_id,) = _one(
         db, f"select queue_id from {q} where reason_code = 'holdout' order by queue_id limit 1"
     )
-    execute(db, f"update {q} set decision = 'send', reason_code = null where queue_id = '{queue_id}'")
+    execute(
+        db, f"update {q} set decision = 'send', reason_code = null where queue_id = '{queue_id}'"
+    )
     planted["assert_send_queue_holdout_never_sends"] = ("queue_id", queue_id)
 
     # offers: a second code of a family sent to the same customer
@@ -207,7 +213,8 @@ def _plant(db: Path) -> dict[str, tuple[str, str]]:
     # the seeds: a campaign naming an unknown audience, one with an unknown format
     execute(
         db,
-        "update seeds.campaigns set audience = 'everyone_planted' where campaign_id = 'newsletter_weekly'",
+        "update seeds.campaigns set audience = 'everyone_planted'"
+        " where campaign_id = 'newsletter_weekly'",
         "update seeds.campaigns set content_format = 'video' where campaign_id = 'loyalty_rewards'",
     )
     planted["assert_campaigns_name_known_audiences"] = ("campaign_id", "newsletter_weekly")
@@ -228,10 +235,12 @@ def test_each_invariant_catches_a_planted_violation(warehouse, tmp_path):
     assert not outcome.success
     failed = {failure.split(":")[0].split(".")[2] for failure in outcome.failures}
     assert failed == set(planted)
-    schemas = {s for (s,) in query(db, "select distinct schema_name from information_schema.schemata")}
+    schemas = {
+        s for (s,) in query(db, "select distinct schema_name from information_schema.schemata")
+    }
     (audit,) = [s for s in schemas if s.endswith("dbt_test__audit")]
     for test, (column, value) in planted.items():
-        rows = query(db, f'select count(*) from {audit}."{test}" where {column} = \'{value}\'')
+        rows = query(db, f"select count(*) from {audit}.\"{test}\" where {column} = '{value}'")
         assert rows[0][0] >= 1, f"{test} did not report the planted row ({column} = {value})"
 
 
@@ -250,7 +259,8 @@ def test_the_same_as_of_builds_the_same_queue(warehouse, tmp_path):
     assert after == before
     runs = query(
         db,
-        "select run_id, count(*), count(distinct idempotency_key) from marts.decision_log group by 1",
+        "select run_id, count(*), count(distinct idempotency_key)"
+        " from marts.decision_log group by 1",
     )
     assert len(runs) == 2 and runs[0][1:] == runs[1][1:] == (len(before), len(before))
     (differ,) = query(
@@ -268,7 +278,10 @@ def test_every_audience_model_is_listed():
         re.S,
     ).group(1)
     names = set(re.findall(r"'([a-z0-9_]+)'", listed))
-    files = {p.stem.removeprefix("audience_") for p in (PROJECT / "models/marts/audiences").glob("audience_*.sql")}
+    files = {
+        p.stem.removeprefix("audience_")
+        for p in (PROJECT / "models/marts/audiences").glob("audience_*.sql")
+    }
     assert names == files, (
         "each models/marts/audiences/audience_<name>.sql needs its name in chorus_audiences()"
         " (macros/decisioning/chorus_decisioning.sql), and each name there a file"

@@ -20,7 +20,8 @@ web as (
     from {{ ref('stg_web__events') }}
     where
         event_type in ('product_view', 'add_to_cart', 'checkout_started')
-        and occurred_at > {{ dbt.dateadd('day', -chorus_decision_behaviour_days(), chorus_as_of()) }}
+        and occurred_at
+        > {{ dbt.dateadd('day', -chorus_decision_behaviour_days(), chorus_as_of()) }}
 
 ),
 
@@ -38,7 +39,8 @@ app as (
     from {{ ref('stg_app__events') }}
     where
         event_type in ('product_view', 'add_to_cart', 'app_open')
-        and occurred_at > {{ dbt.dateadd('day', -chorus_decision_behaviour_days(), chorus_as_of()) }}
+        and occurred_at
+        > {{ dbt.dateadd('day', -chorus_decision_behaviour_days(), chorus_as_of()) }}
 
 ),
 
@@ -72,11 +74,13 @@ final as (
     select
         events.event_key,
         resolved.customer_id,
-        case when events.event_type = 'checkout_started' then 'add_to_cart' else events.event_type end
-            as event_type,
         events.product_id,
         products.category,
-        events.occurred_at
+        events.occurred_at,
+        case
+            when events.event_type = 'checkout_started' then 'add_to_cart' else events.event_type
+        end
+            as event_type
     from events
     inner join resolved
         on events.event_key = resolved.event_key

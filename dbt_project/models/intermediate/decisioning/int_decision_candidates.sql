@@ -124,14 +124,16 @@ later_steps as (
             when 'always' then true
             when 'not_opened' then not runs.last_step_opened
             when 'opened_not_clicked' then runs.last_step_opened and not runs.last_step_clicked
-            when 'clicked_not_purchased' then runs.last_step_clicked and not runs.purchased_since_last_step
+            when
+                'clicked_not_purchased'
+                then runs.last_step_clicked and not runs.purchased_since_last_step
             else false
         end as condition_holds
     from runs
     inner join steps as sent_step
         on runs.journey_id = sent_step.journey_id and runs.last_step = sent_step.step
     inner join steps
-        on runs.journey_id = steps.journey_id and steps.step > runs.last_step
+        on runs.journey_id = steps.journey_id and runs.last_step < steps.step
 
 ),
 
@@ -153,10 +155,11 @@ next_steps as (
         select
             later_steps.*,
             row_number() over (
-                partition by customer_id, journey_id order by step
+                partition by later_steps.customer_id, later_steps.journey_id
+                order by later_steps.step
             ) as step_rank
         from later_steps
-        where condition_holds
+        where later_steps.condition_holds
     ) as holding
     where step_rank = 1
 

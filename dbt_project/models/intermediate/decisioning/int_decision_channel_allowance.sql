@@ -66,25 +66,31 @@ base as (
         consent.customer_id,
         consent.channel,
         policy.daily_max,
+        fatigue.weekly_cap,
         coalesce(recent.contacts_last_24h, 0) as contacts_last_24h,
         coalesce(recent.contacts_last_7d, 0) as contacts_last_7d,
         case
             when consent.is_consented and consent.is_reachable then
                 case
-                    when opt_ins_after_opt_out.opted_back_in_at is not null
-                        and (consent.last_bounced_at is null or opt_ins_after_opt_out.opted_back_in_at > consent.last_bounced_at)
+                    when
+                        opt_ins_after_opt_out.opted_back_in_at is not null
+                        and (
+                            consent.last_bounced_at is null
+                            or opt_ins_after_opt_out.opted_back_in_at > consent.last_bounced_at
+                        )
                         then opt_ins_after_opt_out.opted_back_in_at
                     else consent.last_bounced_at
                 end
-        end as returned_at,
-        fatigue.weekly_cap
+        end as returned_at
     from consent
     inner join policy
         on consent.channel = policy.channel
     left join recent
         on consent.customer_id = recent.customer_id and consent.channel = recent.channel
     left join opt_ins_after_opt_out
-        on consent.customer_id = opt_ins_after_opt_out.customer_id and consent.channel = opt_ins_after_opt_out.channel
+        on
+            consent.customer_id = opt_ins_after_opt_out.customer_id
+            and consent.channel = opt_ins_after_opt_out.channel
     left join {{ ref('customer_fatigue') }} as fatigue
         on consent.customer_id = fatigue.customer_id
     where consent.is_consented or recent.customer_id is not null
@@ -95,13 +101,15 @@ ramped as (
 
     select
         *,
+        {{ dbt.datediff('returned_at', chorus_as_of(), 'day') }} as days_back,  -- noqa: LT05
         case
-            when returned_at is not null
-                and returned_at > {{ dbt.dateadd('day', -var('chorus_channel_ramp_days'), chorus_as_of()) }}
-                then cast(
-                    ({{ dbt.datediff('returned_at', chorus_as_of(), 'day') }} + 1)
-                    as {{ chorus_type_double() }}
-                ) / {{ var('chorus_channel_ramp_days') }}
+            when
+                returned_at is not null
+                and returned_at
+                > {{ dbt.dateadd('day', -var('chorus_channel_ramp_days'), chorus_as_of()) }}
+                then
+                    cast(days_back + 1 as {{ chorus_type_double() }})
+                    / {{ var('chorus_channel_ramp_days') }}
         end as ramp_share
     from base
 
@@ -117,14 +125,20 @@ final as (
         contacts_last_7d,
         returned_at,
         ramp_share,
-        case when ramp_share is not null then cast(ceil(coalesce(weekly_cap, 0) * ramp_share) as {{ dbt.type_int() }}) end
+        case
+            when
+                ramp_share is not null
+                then cast(ceil(coalesce(weekly_cap, 0) * ramp_share) as {{ dbt.type_int() }})
+        end
             as ramp_weekly_limit,
         greatest(
             least(
                 coalesce(daily_max - contacts_last_24h, 1000000),
                 case
                     when ramp_share is not null
-                        then cast(ceil(coalesce(weekly_cap, 0) * ramp_share) as {{ dbt.type_int() }}) - contacts_last_7d
+                        then
+                            cast(ceil(coalesce(weekly_cap, 0) * ramp_share) as {{ dbt.type_int() }})
+                            - contacts_last_7d
                     else 1000000
                 end
             ),

@@ -58,7 +58,8 @@ options as (
         policy.channel,
         policy.cost_per_message,
         policy.is_contact,
-        {{ chorus_in_pipe_list('policy.content_formats', 'candidates.content_format') }} as suits_format
+        {{ chorus_in_pipe_list('policy.content_formats', 'candidates.content_format') }}
+            as suits_format
     from candidates
     inner join policy
         on {{ chorus_in_pipe_list('candidates.allowed_channels', 'policy.channel') }}
@@ -76,7 +77,10 @@ blocking as (
         on
             options.customer_id = channel_suppressions.customer_id
             and (
-                (channel_suppressions.scope = 'channel' and channel_suppressions.scope_value = options.channel)
+                (
+                    channel_suppressions.scope = 'channel'
+                    and options.channel = channel_suppressions.scope_value
+                )
                 or (
                     channel_suppressions.scope = 'paid_audience'
                     and options.channel = 'ads'
@@ -85,7 +89,9 @@ blocking as (
                 )
             )
             and not coalesce(
-                {{ chorus_in_pipe_list('channel_suppressions.exempt_objectives', 'options.objective') }},
+                {{ chorus_in_pipe_list(
+                    'channel_suppressions.exempt_objectives', 'options.objective'
+                ) }},
                 false
             )
     group by 1, 2
@@ -106,7 +112,9 @@ final as (
         blocking.suppression_reason,
         case
             when consent.customer_id is null then 'no consent record'
-            when not consent.is_consented then {{ dbt.concat(["'not consented ('", 'consent.status', "')'"]) }}
+            when
+                not consent.is_consented
+                then {{ dbt.concat(["'not consented ('", 'consent.status', "')'"]) }}
             when not consent.is_reachable then 'unreachable'
             when blocking.suppression_reason is not null
                 then {{ dbt.concat(["'suppressed: '", 'blocking.suppression_reason']) }}
@@ -114,10 +122,14 @@ final as (
         cast(
             coalesce(
                 engagement.engagement_rate,
-                case when options.channel = 'ads' then {{ var('chorus_ads_expected_engagement') }} end,
+                case
+                    when options.channel = 'ads' then {{ var('chorus_ads_expected_engagement') }}
+                end,
                 0
             )
-            * case when options.suits_format then 1 else {{ var('chorus_format_mismatch_factor') }} end
+            * case
+                when options.suits_format then 1 else {{ var('chorus_format_mismatch_factor') }}
+            end
             * case
                 when options.channel = options.previous_step_channel
                     then {{ var('chorus_journey_unopened_channel_factor') }}

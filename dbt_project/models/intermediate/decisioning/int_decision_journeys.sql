@@ -149,7 +149,7 @@ purchases_after as (
         on
             last_step_outcomes.customer_id = orders.customer_id
             and orders.status = 'completed'
-            and orders.ordered_at > last_step_outcomes.last_sent_at
+            and last_step_outcomes.last_sent_at < orders.ordered_at
     group by 1, 2
 
 ),
@@ -170,7 +170,9 @@ final as (
         exits.exited_at is not null as is_exited
     from entries
     inner join last_steps
-        on entries.customer_id = last_steps.customer_id and entries.journey_id = last_steps.journey_id
+        on
+            entries.customer_id = last_steps.customer_id
+            and entries.journey_id = last_steps.journey_id
     inner join last_step_outcomes
         on
             entries.customer_id = last_step_outcomes.customer_id

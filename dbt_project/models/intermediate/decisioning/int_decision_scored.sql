@@ -37,11 +37,14 @@ chosen as (
         select
             channels.*,
             row_number() over (
-                partition by candidate_id
-                order by expected_engagement desc, cost_per_message asc, channel asc
+                partition by channels.candidate_id
+                order by
+                    channels.expected_engagement desc,
+                    channels.cost_per_message asc,
+                    channels.channel asc
             ) as channel_rank
         from channels
-        where is_usable
+        where channels.is_usable
     ) as ranked
     where channel_rank = 1
 
@@ -85,7 +88,7 @@ campaign_suppressions as (
                     when 'objective' then 4 else 5
                 end,
                 suppressions.starts_at desc,
-                suppressions.suppression_id
+                suppressions.suppression_id asc
         ) as suppression_rank
     from candidates
     inner join campaigns
@@ -95,10 +98,19 @@ campaign_suppressions as (
             candidates.customer_id = suppressions.customer_id
             and (
                 suppressions.scope = 'all'
-                or (suppressions.scope = 'product' and suppressions.scope_value = campaigns.product_id)
-                or (suppressions.scope = 'category' and suppressions.scope_value = campaigns.category)
-                or (suppressions.scope = 'objective' and suppressions.scope_value = campaigns.objective)
-                or (suppressions.scope = 'topic' and suppressions.scope_value = campaigns.topic)
+                or (
+                    suppressions.scope = 'product'
+                    and campaigns.product_id = suppressions.scope_value
+                )
+                or (
+                    suppressions.scope = 'category'
+                    and campaigns.category = suppressions.scope_value
+                )
+                or (
+                    suppressions.scope = 'objective'
+                    and campaigns.objective = suppressions.scope_value
+                )
+                or (suppressions.scope = 'topic' and campaigns.topic = suppressions.scope_value)
             )
             and not coalesce(
                 {{ chorus_in_pipe_list('suppressions.exempt_objectives', 'campaigns.objective') }},
@@ -123,9 +135,10 @@ topic_contacts as (
         on
             candidates.journey_id = own_steps.journey_id
             and contacts.campaign_id = own_steps.campaign_id
-            and contacts.sent_at >= candidates.qualified_at
+            and candidates.qualified_at <= contacts.sent_at
     where
-        contacts.sent_at > {{ dbt.dateadd('day', -var('chorus_topic_window_days'), chorus_as_of()) }}
+        contacts.sent_at
+        > {{ dbt.dateadd('day', -var('chorus_topic_window_days'), chorus_as_of()) }}
         and contacts.sent_at <= {{ chorus_as_of() }}
         and own_steps.campaign_id is null
         and campaigns.objective not in (
@@ -148,7 +161,7 @@ category_views as (
     select
         customer_id,
         category,
-        count(*) as views
+        count(*) as view_count
     from behaviour
     where category is not null
     group by 1, 2
@@ -160,8 +173,8 @@ category_affinity as (
     select
         customer_id,
         category,
-        cast(views as {{ chorus_type_double() }})
-        / sum(views) over (partition by customer_id) as affinity
+        cast(view_count as {{ chorus_type_double() }})
+        / sum(view_count) over (partition by customer_id) as affinity
     from category_views
 
 ),
@@ -240,9 +253,13 @@ joined as (
     left join {{ ref('customer_engagement') }} as engagement
         on candidates.customer_id = engagement.customer_id and chosen.channel = engagement.channel
     left join category_affinity
-        on candidates.customer_id = category_affinity.customer_id and campaigns.category = category_affinity.category
+        on
+            candidates.customer_id = category_affinity.customer_id
+            and campaigns.category = category_affinity.category
     left join viewed_products
-        on candidates.customer_id = viewed_products.customer_id and campaigns.product_id = viewed_products.product_id
+        on
+            candidates.customer_id = viewed_products.customer_id
+            and campaigns.product_id = viewed_products.product_id
 
 ),
 
@@ -252,7 +269,19 @@ hours as (
     select
         *,
         coalesce(peak_hour_local, {{ var('chorus_default_send_hour') }}) as wanted_hour,
+        -- noqa: disable=LT05
+        cast(
+            {{ dbt.datediff(chorus_as_of(), 'campaign_ends_at', 'hour') }} as {{ chorus_type_double() }}
+        ) as hours_to_end,
+        cast(
+            {{ dbt.datediff('qualified_at', chorus_as_of(), 'hour') }} as {{ chorus_type_double() }}
+        ) as hours_since_qualified,
+        -- noqa: enable=LT05
         cast(extract(hour from local_as_of) as {{ dbt.type_int() }}) as local_as_of_hour,
+        {{ chorus_in_quiet_hours(
+            'cast(extract(hour from local_as_of) as ' ~ dbt.type_int() ~ ')',
+            'quiet_hours_start', 'quiet_hours_end'
+        ) }} as local_as_of_quiet,
         {{ dbt.date_trunc('day', 'local_as_of') }} as local_day
     from joined
 
@@ -270,8 +299,7 @@ slots as (
         -- the earliest local time outside quiet hours, from as_of
         case
             when quiet_hours_start is null then local_as_of
-            when not {{ chorus_in_quiet_hours('local_as_of_hour', 'quiet_hours_start', 'quiet_hours_end') }}
-                then local_as_of
+            when not local_as_of_quiet then local_as_of
             when local_as_of_hour < quiet_hours_end
                 then {{ dbt.dateadd('hour', 'quiet_hours_end', 'local_day') }}
             else {{ dbt.dateadd('hour', 'quiet_hours_end', dbt.dateadd('day', 1, 'local_day')) }}
@@ -298,10 +326,12 @@ utc_slots as (
 
     select
         *,
-        case when quiet_hours_start is null then {{ chorus_as_of() }}
+        case
+            when quiet_hours_start is null then {{ chorus_as_of() }}
             else {{ chorus_local_to_utc('peak_local', 'timezone') }}
         end as peak_at,
-        case when quiet_hours_start is null then {{ chorus_as_of() }}
+        case
+            when quiet_hours_start is null then {{ chorus_as_of() }}
             else {{ chorus_local_to_utc('earliest_local', 'timezone') }}
         end as earliest_at
     from local_slots
@@ -334,7 +364,9 @@ scheduled as (
             when earliest_at < campaign_ends_at then earliest_at
         end as scheduled_at,
         peak_fits and peak_hour_local is not null
-        and not {{ chorus_in_quiet_hours('peak_hour_local', 'quiet_hours_start', 'quiet_hours_end') }}
+        and not {{ chorus_in_quiet_hours(
+            'peak_hour_local', 'quiet_hours_start', 'quiet_hours_end'
+        ) }}
             as at_peak_hour
     from fitting
 
@@ -346,7 +378,9 @@ scored as (
         *,
         case
             when max_business_value > 0
-                then cast(business_value as {{ chorus_type_double() }}) / cast(max_business_value as {{ chorus_type_double() }})
+                then
+                    cast(business_value as {{ chorus_type_double() }})
+                    / cast(max_business_value as {{ chorus_type_double() }})
             else 0
         end as value_score,
         greatest(
@@ -357,16 +391,18 @@ scored as (
                 else 0
             end,
             case
-                when {{ dbt.datediff(chorus_as_of(), 'campaign_ends_at', 'hour') }} < {{ var('chorus_expiry_hours') }}
-                    then 1 - cast({{ dbt.datediff(chorus_as_of(), 'campaign_ends_at', 'hour') }} as {{ chorus_type_double() }})
-                    / {{ var('chorus_expiry_hours') }}
+                when hours_to_end < {{ var('chorus_expiry_hours') }}
+                    then 1 - hours_to_end / {{ var('chorus_expiry_hours') }}
                 else 0
             end
         ) as urgency_score,
         greatest(
             case
-                when audience in ('cart_abandoners', 'product_viewers', 'new_signups', 'recent_purchasers')
-                    then 24.0 / (24.0 + greatest({{ dbt.datediff('qualified_at', chorus_as_of(), 'hour') }}, 0))
+                when
+                    audience in (
+                        'cart_abandoners', 'product_viewers', 'new_signups', 'recent_purchasers'
+                    )
+                    then 24.0 / (24.0 + greatest(hours_since_qualified, 0))
                 else 0
             end,
             category_affinity,
@@ -419,7 +455,9 @@ final as (
             when suppression_scope = 'topic' then 'suppressed_topic'
             when topic_contacted_at is not null then 'topic_recently_contacted'
             when is_exited then 'journey_exited'
-            when campaign_ends_at <= {{ chorus_as_of() }} or scheduled_at is null then 'campaign_window_closed'
+            when
+                campaign_ends_at <= {{ chorus_as_of() }} or scheduled_at is null
+                then 'campaign_window_closed'
             when {{ chorus_is_holdout('customer_id') }} then 'holdout'
         end as suppression_code,
         value_score,

@@ -4,4 +4,6 @@ select
     customer_id,
     last_app_event_at as qualified_at
 from {{ ref('int_decision_customer_signals') }}
-where last_app_event_at > {{ dbt.dateadd('day', -var('chorus_audience_app_user_days'), chorus_as_of()) }}
+where
+    last_app_event_at
+    > {{ dbt.dateadd('day', -var('chorus_audience_app_user_days'), chorus_as_of()) }}

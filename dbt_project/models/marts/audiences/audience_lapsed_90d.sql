@@ -6,4 +6,5 @@ select
 from {{ ref('int_decision_customer_signals') }}
 where
     order_count > 0
-    and last_order_at <= {{ dbt.dateadd('day', -var('chorus_audience_lapsed_days'), chorus_as_of()) }}
+    and last_order_at
+    <= {{ dbt.dateadd('day', -var('chorus_audience_lapsed_days'), chorus_as_of()) }}

@@ -6,4 +6,5 @@ select
 from {{ ref('int_decision_customer_signals') }}
 where
     is_known
-    and first_seen_at > {{ dbt.dateadd('day', -var('chorus_audience_new_signup_days'), chorus_as_of()) }}
+    and first_seen_at
+    > {{ dbt.dateadd('day', -var('chorus_audience_new_signup_days'), chorus_as_of()) }}

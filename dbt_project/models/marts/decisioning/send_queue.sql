@@ -48,7 +48,7 @@ topic_ranked as (
         case
             when suppression_code is null then row_number() over (
                 partition by customer_id, topic, suppression_code is null
-                order by priority_score desc, campaign_id, candidate_id
+                order by priority_score desc, campaign_id asc, candidate_id asc
             )
         end as topic_rank
     from scored
@@ -65,13 +65,18 @@ channel_ranked as (
                     partition by
                         topic_ranked.customer_id, topic_ranked.channel,
                         topic_ranked.topic_rank = 1 and topic_ranked.counts_toward_cap
-                    order by topic_ranked.priority_score desc, topic_ranked.campaign_id, topic_ranked.candidate_id
+                    order by
+                        topic_ranked.priority_score desc,
+                        topic_ranked.campaign_id asc,
+                        topic_ranked.candidate_id asc
                 )
         end as channel_rank,
         coalesce(allowance.allowance, 0) as channel_allowance
     from topic_ranked
     left join allowance
-        on topic_ranked.customer_id = allowance.customer_id and topic_ranked.channel = allowance.channel
+        on
+            topic_ranked.customer_id = allowance.customer_id
+            and topic_ranked.channel = allowance.channel
 
 ),
 
@@ -84,8 +89,13 @@ budget_ranked as (
                 then row_number() over (
                     partition by
                         channel_ranked.customer_id,
-                        coalesce(channel_ranked.channel_rank <= channel_ranked.channel_allowance, false)
-                    order by channel_ranked.priority_score desc, channel_ranked.campaign_id, channel_ranked.candidate_id
+                        coalesce(
+                            channel_ranked.channel_rank <= channel_ranked.channel_allowance, false
+                        )
+                    order by
+                        channel_ranked.priority_score desc,
+                        channel_ranked.campaign_id asc,
+                        channel_ranked.candidate_id asc
                 )
         end as budget_rank,
         coalesce(fatigue.weekly_cap, 0) as weekly_cap,
@@ -121,7 +131,9 @@ decided as (
             when reason_code is null then 'send'
             when suppression_code is not null then 'suppress'
             -- still valid next period: the campaign runs on, and the step is not stale
-            when campaign_ends_at > {{ dbt.dateadd('hour', var('chorus_decision_period_hours'), chorus_as_of()) }}
+            when
+                campaign_ends_at
+                > {{ dbt.dateadd('hour', var('chorus_decision_period_hours'), chorus_as_of()) }}
                 and due_at > {{ dbt.dateadd(
                     'hour',
                     var('chorus_decision_period_hours') - 24 * var('chorus_journey_stale_days'),
@@ -174,8 +186,8 @@ offers as (
                     order by
                         case when decided.decision = 'send' then 0 else 1 end,
                         decided.priority_score desc,
-                        decided.campaign_id,
-                        decided.candidate_id
+                        decided.campaign_id asc,
+                        decided.candidate_id asc
                     rows between unbounded preceding and unbounded following
                 )
             )
@@ -220,7 +232,9 @@ final as (
                 "coalesce(blocked_channels, 'no channel allowed')", "')'",
             ]) }}
             when 'purchased_product' then {{ dbt.concat(["'suppressed: '", 'suppression_reason']) }}
-            when 'purchased_category' then {{ dbt.concat(["'suppressed: '", 'suppression_reason']) }}
+            when
+                'purchased_category'
+                then {{ dbt.concat(["'suppressed: '", 'suppression_reason']) }}
             when 'cooling_off' then {{ dbt.concat(["'cooling off: '", 'suppression_reason']) }}
             when 'excluded_objective' then {{ dbt.concat(["'excluded: '", 'suppression_reason']) }}
             when 'suppressed_topic' then {{ dbt.concat(["'suppressed: '", 'suppression_reason']) }}
@@ -257,12 +271,22 @@ final as (
                     ~ " else ', counts toward no cap' end",
             ]) }}
         end
-        || case when decision = 'suppress' and suppression_code is null then ' (stale by next period)' else '' end
+        || case
+            when
+                decision = 'suppress' and suppression_code is null
+                then ' (stale by next period)'
+            else ''
+        end
             as reason,
         channel,
-        case when decision = 'suppress' and suppression_code is not null then null else scheduled_at end
+        case
+            when decision = 'suppress' and suppression_code is not null then null else scheduled_at
+        end
             as scheduled_at,
-        case when decision = 'suppress' and suppression_code is not null then null else local_send_time end
+        case
+            when decision = 'suppress' and suppression_code is not null then null else
+                local_send_time
+        end
             as local_send_time,
         timezone,
         priority_score,
