@@ -18,7 +18,7 @@ import typer
 from rich.table import Table
 
 from orchestration import engines, settings, warehouse
-from orchestration.commands import dagster, identity, sql
+from orchestration.commands import dagster, explain, identity, sql
 from orchestration.commands.common import (
     AsOf,
     ChorusGroup,
@@ -526,6 +526,7 @@ app.command("identity-report")(identity.report)
 app.command("identity-explain")(identity.explain)
 app.command("identity-diff")(identity.diff)
 app.command("sql")(sql.sql)
+app.command("explain")(explain.explain)
 app.command("dagster-run")(dagster.run_job)
 
 

@@ -286,3 +286,59 @@ def test_every_audience_model_is_listed():
         "each models/marts/audiences/audience_<name>.sql needs its name in chorus_audiences()"
         " (macros/decisioning/chorus_decisioning.sql), and each name there a file"
     )
+
+
+def _explain(db: Path, monkeypatch, *args: str):
+    from typer.testing import CliRunner
+
+    from orchestration.cli import app
+
+    monkeypatch.setenv("CHORUS_DUCKDB_PATH", str(db))
+    monkeypatch.setenv("COLUMNS", "240")
+    return CliRunner().invoke(app, ["explain", *args])
+
+
+def test_explain_prints_every_decision_of_a_customer(warehouse, monkeypatch):
+    (customer_id, email, candidates) = query(
+        warehouse.db,
+        "select q.customer_id, c.primary_email, count(*) from marts.send_queue as q"
+        " inner join marts.customers as c on q.customer_id = c.customer_id"
+        " where c.primary_email is not null"
+        " group by 1, 2 having count(distinct q.decision) = 3 order by 1 limit 1",
+    )[0]
+    result = _explain(warehouse.db, monkeypatch, customer_id)
+    assert result.exit_code == 0, result.output
+    for heading in (
+        "identifiers (masked)",
+        "consent",
+        "fatigue",
+        f"candidate messages ({candidates})",
+    ):
+        assert heading in result.output
+    for decision in ("send", "hold", "suppress"):
+        assert f" {decision} " in result.output
+    assert email not in result.output  # identifiers are masked
+    # an email finds the same customer
+    by_email = _explain(warehouse.db, monkeypatch, email.upper())
+    assert by_email.exit_code == 0, by_email.output
+    assert f"customer {customer_id} (found by" in by_email.output
+    # the decisions of a run by its as_of, from decision_log
+    (as_of,) = query(warehouse.db, "select max(as_of) from marts.decision_log")[0]
+    logged = _explain(warehouse.db, monkeypatch, customer_id, "--as-of", as_of.isoformat())
+    assert logged.exit_code == 0, logged.output
+    assert f"candidate messages ({candidates})" in logged.output
+
+
+def test_explain_says_what_to_do_when_nothing_matches(warehouse, monkeypatch):
+    unknown = _explain(warehouse.db, monkeypatch, "cus_0000000000000000")
+    assert unknown.exit_code == 1
+    assert "no customer cus_0000000000000000" in unknown.output
+    assert "Traceback" not in unknown.output
+    nobody = _explain(warehouse.db, monkeypatch, "nobody@example.org")
+    assert nobody.exit_code == 1 and "no customer with the identifier no***@example.org" in (
+        nobody.output
+    )
+    (customer_id,) = query(warehouse.db, "select min(customer_id) from marts.send_queue")[0]
+    never = _explain(warehouse.db, monkeypatch, customer_id, "--as-of", "2020-01-01")
+    assert never.exit_code == 1
+    assert "no send queue was built for as_of 2020-01-01 00:00:00" in never.output

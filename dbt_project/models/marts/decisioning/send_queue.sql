@@ -266,7 +266,7 @@ final as (
                 "case when counts_toward_cap then "
                     ~ dbt.concat([
                         "', budget '", "cast(remaining_budget as " ~ dbt.type_string() ~ ")",
-                        "' of '", "cast(weekly_cap as " ~ dbt.type_string() ~ ")",
+                        "' of '", "cast(weekly_cap as " ~ dbt.type_string() ~ ")", "' left'",
                     ])
                     ~ " else ', counts toward no cap' end",
             ]) }}

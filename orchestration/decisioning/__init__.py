@@ -1,0 +1,1 @@
+"""Reading the decisioning marts for people: `chorus explain`."""

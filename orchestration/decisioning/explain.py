@@ -1,0 +1,196 @@
+"""`chorus explain CUSTOMER`: what Chorus decided for one customer and why. Reads the
+marts the send queue was decided from (identifiers, consent, fatigue, suppressions) and
+the queue itself, or, with an as_of, the decision_log rows of the latest run for that
+as_of; it never recomputes a decision. Identifier values are masked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from orchestration.identity.explain import CUSTOMER_ID, ExplainError, find
+from orchestration.masking import mask
+
+QUEUE = "marts.send_queue"
+LOG = "marts.decision_log"
+# everything explain reads (copied into DuckDB first on the postgres and spark targets)
+RELATIONS = [
+    "marts.customer_identifiers",
+    "marts.customers",
+    "marts.customer_consent",
+    "marts.customer_fatigue",
+    "marts.suppressions",
+    QUEUE,
+    LOG,
+    "seeds.campaigns",
+]
+
+
+@dataclass
+class Candidate:
+    campaign_id: str
+    journey: str
+    decision: str
+    channel: str | None
+    local_time: str
+    priority: float | None
+    offer_code: str | None
+    reason: str
+
+
+@dataclass
+class Explanation:
+    customer_id: str
+    as_of: datetime | None
+    resolved_from: str | None  # the masked identifier the query matched
+    identifiers: list[tuple[str, str, bool]]  # type, masked value, shared
+    profile: dict[str, Any]
+    consent: list[tuple]  # channel, purpose, status, basis, source, changed_at
+    fatigue: dict[str, Any] | None
+    suppressions: list[tuple]  # scope, value, reason, starts_at, ends_at
+    candidates: list[Candidate]
+
+
+def resolve(con, query: str) -> tuple[str, str | None]:
+    """The customer id of a customer id, an email, a phone or another identifier."""
+    text = query.strip()
+    if CUSTOMER_ID.match(text):
+        return text, None
+    matches = [m for m in find(con, text) if m.customer_id is not None]
+    if not matches:
+        raise ExplainError(
+            f"no customer with the identifier {mask(text)} (emails and phones are matched as"
+            " staging normalizes them: lower-cased, E.164; a shared or junk identifier"
+            " belongs to no one)"
+        )
+    customers = sorted({m.customer_id for m in matches})
+    if len(customers) > 1:
+        raise ExplainError(
+            f"{mask(text)} is an identifier of {len(customers)} customers"
+            f" ({', '.join(customers)}): pass one of their ids"
+        )
+    return customers[0], mask(text)
+
+
+def explain(con, query: str, as_of: str | None = None) -> Explanation:
+    customer_id, resolved_from = resolve(con, query)
+    profile = _row(
+        con,
+        "select customer_id, is_known, lifecycle_stage, timezone, country"
+        " from marts.customers where customer_id = ?",
+        [customer_id],
+    )
+    if profile is None:
+        raise ExplainError(f"no customer {customer_id} in marts.customers")
+    identifiers = [
+        (kind, mask(value), bool(shared))
+        for kind, value, shared in con.execute(
+            "select identifier_type, identifier_value, is_shared from marts.customer_identifiers"
+            " where customer_id = ? order by identifier_type, identifier_value",
+            [customer_id],
+        ).fetchall()
+    ]
+    consent = con.execute(
+        "select channel, purpose, status, basis, source, changed_at"
+        " from marts.customer_consent where customer_id = ?"
+        " order by channel, purpose",
+        [customer_id],
+    ).fetchall()
+    fatigue = _row(
+        con,
+        "select fatigue_score, engagement_tier, weekly_cap, tier_weekly_cap, contacts_last_7d,"
+        " remaining_budget, open_channels from marts.customer_fatigue where customer_id = ?",
+        [customer_id],
+    )
+    suppressions = con.execute(
+        "select scope, scope_value, reason, starts_at, ends_at from marts.suppressions"
+        " where customer_id = ? order by starts_at, scope, scope_value",
+        [customer_id],
+    ).fetchall()
+    built_as_of, candidates = _candidates(con, customer_id, as_of)
+    return Explanation(
+        customer_id=customer_id,
+        as_of=built_as_of,
+        resolved_from=resolved_from,
+        identifiers=identifiers,
+        profile=profile,
+        consent=[tuple(row) for row in consent],
+        fatigue=fatigue,
+        suppressions=[tuple(row) for row in suppressions],
+        candidates=candidates,
+    )
+
+
+def _candidates(con, customer_id: str, as_of: str | None) -> tuple[datetime | None, list]:
+    order = (
+        " order by case decision when 'send' then 0 when 'hold' then 1 else 2 end,"
+        " priority_score desc nulls last, campaign_id"
+    )
+    if as_of is None:
+        rows = con.execute(
+            "select campaign_id, journey_id, step, decision, channel, local_send_time, timezone,"
+            f" priority_score, offer_code, reason, as_of from {QUEUE} where customer_id = ?"
+            + order,
+            [customer_id],
+        ).fetchall()
+        built = _row(con, f"select max(as_of) as as_of from {QUEUE}", [])
+        built_as_of = built["as_of"] if built else None
+    else:
+        run = _row(
+            con,
+            f"select run_id, as_of from {LOG} where as_of = cast(? as timestamp)"
+            " order by logged_at desc, run_id desc limit 1",
+            [as_of],
+        )
+        if run is None:
+            known = [
+                str(value)
+                for (value,) in con.execute(
+                    f"select distinct as_of from {LOG} order by 1 desc limit 5"
+                ).fetchall()
+            ]
+            raise ExplainError(
+                f"no send queue was built for as_of {as_of} (decision_log holds "
+                + (", ".join(known) if known else "no run yet")
+                + "); build it with `chorus build --as-of ...`"
+            )
+        rows = con.execute(
+            "select log.campaign_id, log.journey_id, log.step, log.decision, log.channel,"
+            " null as local_send_time, null as timezone, log.priority_score, log.offer_code,"
+            f" log.reason, log.as_of, log.scheduled_at from {LOG} as log"
+            " where log.run_id = ? and log.customer_id = ?" + order,
+            [run["run_id"], customer_id],
+        ).fetchall()
+        built_as_of = run["as_of"]
+    candidates = []
+    for row in rows:
+        campaign, journey, step, decision, channel, local, zone, priority, offer, reason = row[:10]
+        if local is not None:
+            when = f"{local:%Y-%m-%d %H:%M} {zone}"
+        elif len(row) > 11 and row[11] is not None:
+            when = f"{row[11]:%Y-%m-%d %H:%M} UTC"
+        else:
+            when = "-"
+        candidates.append(
+            Candidate(
+                campaign_id=campaign,
+                journey=f"{journey} step {step}" if journey else "-",
+                decision=decision,
+                channel=channel,
+                local_time=when if decision != "suppress" or local is not None else "-",
+                priority=priority,
+                offer_code=offer,
+                reason=reason,
+            )
+        )
+    return built_as_of, candidates
+
+
+def _row(con, sql: str, params: list) -> dict[str, Any] | None:
+    cursor = con.execute(sql, params)
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    return dict(zip([d[0] for d in cursor.description], row, strict=True))
