@@ -17,7 +17,7 @@ export CHORUS_SPARK_DIR ?= $(CURDIR)/warehouse/spark
 # pyspark is large: installed only for the spark target and `make test-spark`
 GROUPS := $(if $(filter spark,$(CHORUS_DBT_TARGET)),--group spark,)
 
-.PHONY: help install demo test test-spark test-spark-full postgres postgres-stop ui bench bench-engagement bench-engines lint clean
+.PHONY: help install demo test test-spark test-spark-full postgres postgres-stop ui bench bench-engagement bench-decisioning bench-engines lint clean
 
 help:
 	@echo "make demo        generate sample data, load, validate, build; print a summary"
@@ -28,6 +28,7 @@ help:
 	@echo "make ui          Dagster UI on http://localhost:3000 (DAGSTER_PORT=...)"
 	@echo "make bench       benchmarks (writes BENCHMARKS.md figures)"
 	@echo "make bench-engagement  engagement marts against the sample data's truth"
+	@echo "make bench-decisioning  the send queue at 200k and 1M, against the siloed baseline"
 	@echo "make bench-engines  build time per engine at 20k and 200k customers"
 	@echo "make lint        ruff + sqlfluff"
 
@@ -85,6 +86,11 @@ bench: install
 # the engagement marts against the generator's truth: held-out scores, fatigue curve
 bench-engagement: install
 	$(RUN) python -m bench.engagement
+
+# the send queue at 200k and 1M customers (on the warehouses `make bench` leaves): build
+# time, candidates per second, and the queue against the channel-by-channel baseline
+bench-decisioning: install
+	$(RUN) python -m bench.decisioning
 
 # build time per engine (DuckDB, PostgreSQL, Spark) at 20k and 200k customers
 bench-engines:

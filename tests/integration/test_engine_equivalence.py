@@ -121,7 +121,15 @@ def _sort_key(row: tuple) -> tuple:
 # the warehouse's bookkeeping, not results: when each engine's own load stamped the rows
 # and its build ran (the incremental builds' watermarks), and checksums of the seeds
 # as each engine's driver prints their values (a fit's key holds one)
-BOOKKEEPING_COLUMNS = {"last_loaded_at", "built_at", "seeds_checksum", "fit_key"}
+# run_id, logged_at: decision_log names the dbt invocation and its start time
+BOOKKEEPING_COLUMNS = {
+    "last_loaded_at",
+    "built_at",
+    "seeds_checksum",
+    "fit_key",
+    "run_id",
+    "logged_at",
+}
 
 
 def _without_load_times(relation):

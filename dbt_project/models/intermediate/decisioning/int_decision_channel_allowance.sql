@@ -97,11 +97,19 @@ base as (
 
 ),
 
+days as (
+
+    select
+        *,
+        {{ dbt.datediff('returned_at', chorus_as_of(), 'day') }} as days_back  -- noqa: LT05
+    from base
+
+),
+
 ramped as (
 
     select
         *,
-        {{ dbt.datediff('returned_at', chorus_as_of(), 'day') }} as days_back,  -- noqa: LT05
         case
             when
                 returned_at is not null
@@ -111,7 +119,7 @@ ramped as (
                     cast(days_back + 1 as {{ chorus_type_double() }})
                     / {{ var('chorus_channel_ramp_days') }}
         end as ramp_share
-    from base
+    from days
 
 ),
 

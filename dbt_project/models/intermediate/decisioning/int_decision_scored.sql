@@ -465,7 +465,8 @@ final as (
         relevance_score,
         channel_fit_score,
         timing_score,
-        round(
+        -- rounded as a decimal: PostgreSQL has no round(double, digits)
+        cast(round(cast(
             {{ var('chorus_priority_weight_value') }} * value_score
             + {{ var('chorus_priority_weight_urgency') }} * urgency_score
             + {{ var('chorus_priority_weight_relevance') }} * relevance_score
@@ -475,8 +476,8 @@ final as (
                 when candidate_source = 'journey' and previous_step_unopened
                     then {{ var('chorus_journey_unopened_boost') }}
                 else 0
-            end,
-            6
+            end
+            as decimal(18, 9)), 6) as {{ chorus_type_double() }}
         ) as priority_score
     from scored
 

@@ -1,0 +1,276 @@
+"""`make bench-decisioning`: the send queue at scale, and against the channel-by-channel
+baseline.
+
+For each size of BENCH_DECISION_SIZES (default 200000,1000000) it takes the warehouse
+`make bench` left in BENCH_DIR/<size>/chorus.duckdb (the daily build: day 2's identity
+batch and engagement batch), copies it, and:
+
+- builds the decisioning domain (`dbt run --select tag:decisioning`: the audiences,
+  candidates, channel choice, scoring, send_queue and decision_log), timed in a fresh
+  interpreter (bench/step.py: wall time, the models' node times, peak RSS), twice:
+  the second build, for the same as_of, must give the same send_queue;
+- counts the candidates evaluated, and candidates per second of the domain's models;
+- compares the queue with the baseline of siloed tools: every channel sends its own
+  top campaign (the highest business value among the candidates whose campaign allows
+  the channel) to every customer who consents to it and can be reached there, with no
+  cross-channel cap, topic window or suppression but the channel's own consent. Both
+  plans leave out the holdout customers. For each: marketing messages, customers
+  contacted, customers over their weekly cap (customer_fatigue: contacts of the last
+  7 days plus the plan's messages), messages breaking a rule the queue enforces (a
+  suppressed scope, a topic contacted within the window, one topic on two channels),
+  and expected conversions and engagements:
+    - conversions as the generator made them (_truth/channel_effects.json): each
+      marketing message converts with its channel's incremental probability,
+      whatever the fatigue;
+    - conversions and engagements with the true fatigue curve applied
+      (_truth/fatigue.json: 1 / (1 + (c / c50)^k), c = the customer's marketing
+      contacts of the last 7 days plus the plan's earlier messages): what a message
+      to a tired customer is worth when fatigue reaches conversions too;
+    - engagements: the customer's smoothed engagement rate on the channel
+      (customer_engagement), fatigued the same way.
+
+Results go to bench/results/decisioning-latest.json and markdown on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from orchestration.settings import connect
+
+ROOT = Path(__file__).resolve().parent.parent
+STEP = "dbt@decide:run --select tag:decisioning"
+
+
+def _step(step: str, data_dir: Path, db: Path, customers: int) -> dict:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.step", step, str(data_dir), str(db), str(customers), "90"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    for line in proc.stdout.splitlines():
+        if line.startswith("BENCH "):
+            return json.loads(line[6:])
+    raise SystemExit(f"step {step} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+
+
+# the plans compared, as (customer_id, channel, campaign_id, topic) rows of marketing
+# messages on contact channels, holdout customers left out of both
+PLANS = {
+    "queue": """
+        select customer_id, channel, campaign_id, topic, scheduled_at as planned_at
+        from marts.send_queue
+        where decision = 'send' and counts_toward_cap
+    """,
+    "baseline": """
+        with options as (
+            select
+                candidates.customer_id, policy.channel, campaigns.campaign_id,
+                campaigns.topic, campaigns.business_value
+            from intermediate.int_decision_candidates as candidates
+            join seeds.campaigns as campaigns on candidates.campaign_id = campaigns.campaign_id
+            join seeds.channel_policy as policy
+                on policy.is_contact
+                and '|' || campaigns.allowed_channels || '|' like '%|' || policy.channel || '|%'
+            join marts.customer_consent as consent
+                on consent.customer_id = candidates.customer_id
+                and consent.channel = policy.channel and consent.purpose = 'marketing'
+                and consent.is_consented and consent.is_reachable
+            where campaigns.objective <> 'transactional'
+        )
+        select customer_id, channel, campaign_id, topic, null as planned_at
+        from options
+        qualify row_number() over (
+            partition by customer_id, channel order by business_value desc, campaign_id
+        ) = 1
+    """,
+}
+
+
+def _compare(con, truth: Path) -> dict:
+    effects = json.loads((truth / "channel_effects.json").read_text())["channels"]
+    fatigue = json.loads((truth / "fatigue.json").read_text())
+    c50, k = fatigue["c50"], fatigue["k"]
+    con.execute(
+        "create or replace temp table effects as select * from (values "
+        + ", ".join(
+            f"('{channel}', {e['incremental_conversion_probability_per_touch']})"
+            for channel, e in effects.items()
+        )
+        + ") as t(channel, p_convert)"
+    )
+    holdout = "select distinct customer_id from marts.send_queue where reason_code = 'holdout'"
+    out = {}
+    for name, sql in PLANS.items():
+        con.execute(
+            f"create or replace temp table plan as select * from ({sql}) as p"
+            f" where customer_id not in ({holdout})"
+        )
+        row = con.sql(
+            f"""
+            with ordered as (
+                select
+                    plan.*,
+                    coalesce(fatigue.contacts_last_7d, 0)
+                    + row_number() over (
+                        partition by plan.customer_id order by plan.planned_at, plan.channel,
+                        plan.campaign_id
+                    ) - 1 as pressure
+                from plan
+                left join marts.customer_fatigue as fatigue using (customer_id)
+            ),
+            valued as (
+                select
+                    ordered.*,
+                    effects.p_convert,
+                    1 / (1 + power(ordered.pressure / {c50}, {k})) as multiplier,
+                    coalesce(engagement.engagement_rate, 0) as engagement_rate
+                from ordered
+                join effects using (channel)
+                left join marts.customer_engagement as engagement
+                    using (customer_id, channel)
+            ),
+            per_customer as (
+                select
+                    plan.customer_id,
+                    count(*) as messages,
+                    max(coalesce(fatigue.weekly_cap, 0)) as weekly_cap,
+                    max(coalesce(fatigue.contacts_last_7d, 0)) as contacts_last_7d
+                from plan
+                left join marts.customer_fatigue as fatigue using (customer_id)
+                group by 1
+            ),
+            broken as (
+                select count(*) as n from plan
+                where exists (
+                    select 1 from marts.suppressions as s
+                    join seeds.campaigns as c on c.campaign_id = plan.campaign_id
+                    where s.customer_id = plan.customer_id
+                    and not coalesce('|' || s.exempt_objectives || '|'
+                        like '%|' || c.objective || '|%', false)
+                    and (
+                        s.scope = 'all'
+                        or (s.scope = 'channel' and s.scope_value = plan.channel)
+                        or (s.scope = 'topic' and s.scope_value = c.topic)
+                        or (s.scope = 'product' and s.scope_value = c.product_id)
+                        or (s.scope = 'category' and s.scope_value = c.category)
+                        or (s.scope = 'objective' and s.scope_value = c.objective)
+                    )
+                )
+            ),
+            topic_twice as (
+                select coalesce(sum(n - 1), 0) as n from (
+                    select customer_id, topic, count(*) as n from plan group by 1, 2
+                ) where n > 1
+            )
+            select
+                (select count(*) from plan) as messages,
+                (select count(*) from per_customer) as customers_contacted,
+                (select count(*) from per_customer where contacts_last_7d + messages > weekly_cap)
+                    as customers_over_cap,
+                (select n from broken) as messages_to_a_suppressed_scope,
+                (select n from topic_twice) as extra_messages_on_a_topic,
+                (select sum(p_convert) from valued) as expected_conversions,
+                (select sum(p_convert * multiplier) from valued)
+                    as expected_conversions_fatigued,
+                (select sum(engagement_rate * multiplier) from valued)
+                    as expected_engagements_fatigued
+            """
+        ).fetchone()
+        columns = [
+            "messages",
+            "customers_contacted",
+            "customers_over_cap",
+            "messages_to_a_suppressed_scope",
+            "extra_messages_on_a_topic",
+            "expected_conversions",
+            "expected_conversions_fatigued",
+            "expected_engagements_fatigued",
+        ]
+        values = dict(zip(columns, row, strict=True))
+        values = {k: round(float(v), 1) if isinstance(v, float) else v for k, v in values.items()}
+        values["conversions_per_1000_messages"] = round(
+            1000 * values["expected_conversions"] / max(values["messages"], 1), 2
+        )
+        values["fatigued_conversions_per_1000_messages"] = round(
+            1000 * values["expected_conversions_fatigued"] / max(values["messages"], 1), 2
+        )
+        out[name] = values
+    return out
+
+
+def main() -> None:
+    sizes = [int(s) for s in os.environ.get("BENCH_DECISION_SIZES", "200000,1000000").split(",")]
+    base = Path(os.environ.get("BENCH_DIR", ROOT / "bench_data"))
+    results = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
+        f"Python {platform.python_version()}",
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": "make bench-decisioning  (BENCH_DECISION_SIZES="
+        + ",".join(map(str, sizes))
+        + ")",
+        "runs": [],
+    }
+    for customers in sizes:
+        data_dir = base / str(customers)
+        source = data_dir / "chorus.duckdb"
+        if not source.exists():
+            raise SystemExit(
+                f"no warehouse at {source}: run `make bench` first (BENCH_SIZES including"
+                f" {customers}); it builds the warehouses this benchmark decides on"
+            )
+        work = data_dir / "decide.duckdb"
+        shutil.copyfile(source, work)
+        builds = [_step(STEP, data_dir, source, customers) for _ in range(2)]
+        con = connect(work)
+        try:
+            (candidates,) = con.sql(
+                "select count(*) from intermediate.int_decision_candidates"
+            ).fetchone()
+            decisions = dict(
+                con.sql("select decision, count(*) from marts.send_queue group by 1").fetchall()
+            )
+            (runs, distinct_keys) = con.sql(
+                "select count(distinct run_id), count(distinct idempotency_key)"
+                " from marts.decision_log"
+            ).fetchone()
+            (changed,) = con.sql(
+                "select count(*) from (select idempotency_key, decision, reason, channel,"
+                " scheduled_at, offer_code from marts.decision_log group by all"
+                " having count(distinct run_id) <> 2)"
+            ).fetchone()
+            comparison = _compare(con, data_dir / "_truth")
+        finally:
+            con.close()
+        work.unlink()
+        model_seconds = sum(builds[0]["node_seconds"].values())
+        results["runs"].append(
+            {
+                "customers": customers,
+                "builds": builds,
+                "candidates": candidates,
+                "candidates_per_second": round(candidates / model_seconds),
+                "decisions": decisions,
+                "decision_log_runs": runs,
+                "idempotency_keys": distinct_keys,
+                "rows_differing_between_the_two_builds": changed,
+                "comparison": comparison,
+            }
+        )
+        print(json.dumps(results["runs"][-1], indent=1, default=str), flush=True)
+    out = ROOT / "bench" / "results" / "decisioning-latest.json"
+    out.write_text(json.dumps(results, indent=1, default=str) + "\n")
+    print(f"written {out}")
+
+
+if __name__ == "__main__":
+    main()
