@@ -38,28 +38,14 @@ import json
 import os
 import platform
 import shutil
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.run import run_step
 from orchestration.settings import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 STEP = "dbt@decide:run --select tag:decisioning"
-
-
-def _step(step: str, data_dir: Path, db: Path, customers: int) -> dict:
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench.step", step, str(data_dir), str(db), str(customers), "90"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    for line in proc.stdout.splitlines():
-        if line.startswith("BENCH "):
-            return json.loads(line[6:])
-    raise SystemExit(f"step {step} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
 
 
 # the plans compared, as (customer_id, channel, campaign_id, topic) rows of marketing
@@ -230,7 +216,7 @@ def main() -> None:
             )
         work = data_dir / "decide.duckdb"
         shutil.copyfile(source, work)
-        builds = [_step(STEP, data_dir, source, customers) for _ in range(2)]
+        builds = [run_step(STEP, data_dir, source, customers, 90) for _ in range(2)]
         con = connect(work)
         try:
             (candidates,) = con.sql(

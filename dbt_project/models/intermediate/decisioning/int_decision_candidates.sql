@@ -117,8 +117,9 @@ later_steps as (
         runs.exited_at,
         runs.last_step_opened,
         runs.last_step_channel,
+        -- the interval in parentheses: dbt-spark's dateadd multiplies it as written
         {{ dbt.dateadd(
-            'hour', 'steps.hours_from_entry - sent_step.hours_from_entry', 'runs.last_sent_at'
+            'hour', '(steps.hours_from_entry - sent_step.hours_from_entry)', 'runs.last_sent_at'
         ) }} as due_at,
         case steps.condition
             when 'always' then true

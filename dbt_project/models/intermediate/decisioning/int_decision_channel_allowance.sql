@@ -101,7 +101,14 @@ days as (
 
     select
         *,
-        {{ dbt.datediff('returned_at', chorus_as_of(), 'day') }} as days_back  -- noqa: LT05
+        -- whole days elapsed, from epoch seconds (the same on every engine)
+        cast(floor(
+            cast(
+                {{ chorus_epoch_seconds(chorus_as_of()) }}
+                - {{ chorus_epoch_seconds('returned_at') }}
+                as {{ chorus_type_double() }}
+            ) / 86400
+        ) as {{ dbt.type_int() }}) as days_back
     from base
 
 ),

@@ -269,14 +269,18 @@ hours as (
     select
         *,
         coalesce(peak_hour_local, {{ var('chorus_default_send_hour') }}) as wanted_hour,
-        -- noqa: disable=LT05
+        -- elapsed hours from epoch seconds: dbt's datediff counts hour boundaries on
+        -- DuckDB and PostgreSQL but rounds elapsed time up on Spark
         cast(
-            {{ dbt.datediff(chorus_as_of(), 'campaign_ends_at', 'hour') }} as {{ chorus_type_double() }}
-        ) as hours_to_end,
+            {{ chorus_epoch_seconds('campaign_ends_at') }}
+            - {{ chorus_epoch_seconds(chorus_as_of()) }}
+            as {{ chorus_type_double() }}
+        ) / 3600 as hours_to_end,
         cast(
-            {{ dbt.datediff('qualified_at', chorus_as_of(), 'hour') }} as {{ chorus_type_double() }}
-        ) as hours_since_qualified,
-        -- noqa: enable=LT05
+            {{ chorus_epoch_seconds(chorus_as_of()) }}
+            - {{ chorus_epoch_seconds('qualified_at') }}
+            as {{ chorus_type_double() }}
+        ) / 3600 as hours_since_qualified,
         cast(extract(hour from local_as_of) as {{ dbt.type_int() }}) as local_as_of_hour,
         {{ chorus_in_quiet_hours(
             'cast(extract(hour from local_as_of) as ' ~ dbt.type_int() ~ ')',
@@ -402,7 +406,7 @@ scored as (
                     audience in (
                         'cart_abandoners', 'product_viewers', 'new_signups', 'recent_purchasers'
                     )
-                    then 24.0 / (24.0 + greatest(hours_since_qualified, 0))
+                    then 24 / (24 + greatest(hours_since_qualified, 0))
                 else 0
             end,
             category_affinity,
@@ -466,18 +470,24 @@ final as (
         channel_fit_score,
         timing_score,
         -- rounded as a decimal: PostgreSQL has no round(double, digits)
-        cast(round(cast(
-            {{ var('chorus_priority_weight_value') }} * value_score
-            + {{ var('chorus_priority_weight_urgency') }} * urgency_score
-            + {{ var('chorus_priority_weight_relevance') }} * relevance_score
-            + {{ var('chorus_priority_weight_channel_fit') }} * channel_fit_score
-            + {{ var('chorus_priority_weight_timing') }} * timing_score
-            + case
-                when candidate_source = 'journey' and previous_step_unopened
-                    then {{ var('chorus_journey_unopened_boost') }}
-                else 0
-            end
-            as decimal(18, 9)), 6) as {{ chorus_type_double() }}
+        cast(
+            round(
+                cast(
+                    {{ var('chorus_priority_weight_value') }} * value_score
+                    + {{ var('chorus_priority_weight_urgency') }} * urgency_score
+                    + {{ var('chorus_priority_weight_relevance') }} * relevance_score
+                    + {{ var('chorus_priority_weight_channel_fit') }} * channel_fit_score
+                    + {{ var('chorus_priority_weight_timing') }} * timing_score
+                    + case
+                        when candidate_source = 'journey' and previous_step_unopened
+                            then {{ var('chorus_journey_unopened_boost') }}
+                        else 0
+                    end
+                    as decimal(18, 9)
+                ),
+                6
+            )
+            as {{ chorus_type_double() }}
         ) as priority_score
     from scored
 

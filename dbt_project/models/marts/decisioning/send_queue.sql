@@ -148,27 +148,7 @@ decided as (
 
 offered_before as (
 
-    select
-        customer_id,
-        promotion_family,
-        offer_code
-    from (
-        select
-            customer_id,
-            promotion_family,
-            offer_code,
-            row_number() over (
-                partition by customer_id, promotion_family
-                order by sent_at, contact_id
-            ) as offer_rank
-        from {{ ref('contacts') }}
-        where
-            customer_id is not null
-            and promotion_family is not null
-            and offer_code is not null
-            and sent_at <= {{ chorus_as_of() }}
-    ) as offers
-    where offer_rank = 1
+    select * from {{ ref('int_decision_first_offers') }}
 
 ),
 
