@@ -16,12 +16,14 @@ batch and engagement batch), copies it, and:
   cross-channel cap, topic window or suppression but the channel's own consent. Both
   plans leave out the holdout customers. For each: marketing messages, customers
   contacted, customers over their weekly cap (customer_fatigue: contacts of the last
-  7 days plus the plan's messages), messages breaking a rule the queue enforces (a
-  suppressed scope, a topic contacted within the window, one topic on two channels),
-  and expected conversions and engagements:
+  7 days plus the plan's messages), the messages that break a rule the queue
+  enforces (one the queue suppresses for that very candidate: a suppressed scope, a
+  topic contacted within the window, an exited journey; a second message on one
+  topic; a message beyond the customer's remaining budget, the most converting
+  counted first), and expected conversions and engagements:
     - conversions as the generator made them (_truth/channel_effects.json): each
       marketing message converts with its channel's incremental probability,
-      whatever the fatigue;
+      whatever the fatigue; in all, and from the messages that break no rule;
     - conversions and engagements with the true fatigue curve applied
       (_truth/fatigue.json: 1 / (1 + (c / c50)^k), c = the customer's marketing
       contacts of the last 7 days plus the plan's earlier messages): what a message
@@ -29,7 +31,7 @@ batch and engagement batch), copies it, and:
     - engagements: the customer's smoothed engagement rate on the channel
       (customer_engagement), fatigued the same way.
 
-Results go to bench/results/decisioning-latest.json and markdown on stdout.
+Results go to bench/results/decisioning-latest.json and JSON on stdout.
 """
 
 from __future__ import annotations
@@ -100,94 +102,102 @@ def _compare(con, truth: Path) -> dict:
             f"create or replace temp table plan as select * from ({sql}) as p"
             f" where customer_id not in ({holdout})"
         )
-        row = con.sql(
+        row = con.execute(
             f"""
-            with ordered as (
+            with flagged as (
                 select
                     plan.*,
-                    coalesce(fatigue.contacts_last_7d, 0)
-                    + row_number() over (
-                        partition by plan.customer_id order by plan.planned_at, plan.channel,
-                        plan.campaign_id
-                    ) - 1 as pressure
+                    effects.p_convert,
+                    coalesce(engagement.engagement_rate, 0) as engagement_rate,
+                    coalesce(fatigue.contacts_last_7d, 0) as contacts_last_7d,
+                    coalesce(fatigue.weekly_cap, 0) as weekly_cap,
+                    coalesce(fatigue.remaining_budget, 0) as remaining_budget,
+                    -- a rule the queue enforces for this very candidate (a suppressed
+                    -- scope, the topic window, an exited journey, a closed window)
+                    scored.suppression_code as rule,
+                    row_number() over (
+                        partition by plan.customer_id, plan.topic
+                        order by effects.p_convert desc, plan.channel, plan.campaign_id
+                    ) as topic_rank
                 from plan
+                join effects using (channel)
+                left join marts.customer_engagement as engagement using (customer_id, channel)
                 left join marts.customer_fatigue as fatigue using (customer_id)
+                left join intermediate.int_decision_scored as scored
+                    on scored.customer_id = plan.customer_id
+                    and scored.campaign_id = plan.campaign_id
+            ),
+            ranked as (
+                select
+                    *,
+                    -- the customer's messages in sending order (the plan's times, else
+                    -- the most converting first, which favours the baseline)
+                    row_number() over (
+                        partition by customer_id
+                        order by planned_at, p_convert desc, channel, campaign_id
+                    ) as sent_rank,
+                    -- within the budget: the most converting of the messages that
+                    -- break no other rule, up to the remaining budget
+                    case when rule is null and topic_rank = 1 then row_number() over (
+                        partition by customer_id, rule is null and topic_rank = 1
+                        order by p_convert desc, channel, campaign_id
+                    ) end as budget_rank
+                from flagged
             ),
             valued as (
                 select
-                    ordered.*,
-                    effects.p_convert,
-                    1 / (1 + power(ordered.pressure / {c50}, {k})) as multiplier,
-                    coalesce(engagement.engagement_rate, 0) as engagement_rate
-                from ordered
-                join effects using (channel)
-                left join marts.customer_engagement as engagement
-                    using (customer_id, channel)
+                    *,
+                    1 / (1 + power((contacts_last_7d + sent_rank - 1) / {c50}, {k}))
+                        as multiplier,
+                    rule is null and topic_rank = 1 and budget_rank <= remaining_budget
+                        as breaks_no_rule
+                from ranked
             ),
             per_customer as (
                 select
-                    plan.customer_id,
+                    customer_id,
                     count(*) as messages,
-                    max(coalesce(fatigue.weekly_cap, 0)) as weekly_cap,
-                    max(coalesce(fatigue.contacts_last_7d, 0)) as contacts_last_7d
-                from plan
-                left join marts.customer_fatigue as fatigue using (customer_id)
+                    max(weekly_cap) as weekly_cap,
+                    max(contacts_last_7d) as contacts_last_7d
+                from valued
                 group by 1
-            ),
-            broken as (
-                select count(*) as n from plan
-                where exists (
-                    select 1 from marts.suppressions as s
-                    join seeds.campaigns as c on c.campaign_id = plan.campaign_id
-                    where s.customer_id = plan.customer_id
-                    and not coalesce('|' || s.exempt_objectives || '|'
-                        like '%|' || c.objective || '|%', false)
-                    and (
-                        s.scope = 'all'
-                        or (s.scope = 'channel' and s.scope_value = plan.channel)
-                        or (s.scope = 'topic' and s.scope_value = c.topic)
-                        or (s.scope = 'product' and s.scope_value = c.product_id)
-                        or (s.scope = 'category' and s.scope_value = c.category)
-                        or (s.scope = 'objective' and s.scope_value = c.objective)
-                    )
-                )
-            ),
-            topic_twice as (
-                select coalesce(sum(n - 1), 0) as n from (
-                    select customer_id, topic, count(*) as n from plan group by 1, 2
-                ) where n > 1
             )
             select
-                (select count(*) from plan) as messages,
+                count(*) as messages,
                 (select count(*) from per_customer) as customers_contacted,
                 (select count(*) from per_customer where contacts_last_7d + messages > weekly_cap)
                     as customers_over_cap,
-                (select n from broken) as messages_to_a_suppressed_scope,
-                (select n from topic_twice) as extra_messages_on_a_topic,
-                (select sum(p_convert) from valued) as expected_conversions,
-                (select sum(p_convert * multiplier) from valued)
-                    as expected_conversions_fatigued,
-                (select sum(engagement_rate * multiplier) from valued)
-                    as expected_engagements_fatigued
+                count(*) filter (where not breaks_no_rule) as messages_breaking_a_rule,
+                count(*) filter (where rule is not null) as messages_the_queue_suppresses,
+                count(*) filter (where topic_rank > 1) as messages_on_a_topic_twice,
+                count(*) filter (
+                    where rule is null and topic_rank = 1 and budget_rank > remaining_budget
+                ) as messages_over_budget,
+                sum(p_convert) as expected_conversions,
+                sum(p_convert) filter (where breaks_no_rule)
+                    as expected_conversions_breaking_no_rule,
+                sum(p_convert * multiplier) as expected_conversions_fatigued,
+                sum(engagement_rate * multiplier) as expected_engagements_fatigued
+            from valued
             """
         ).fetchone()
         columns = [
             "messages",
             "customers_contacted",
             "customers_over_cap",
-            "messages_to_a_suppressed_scope",
-            "extra_messages_on_a_topic",
+            "messages_breaking_a_rule",
+            "messages_the_queue_suppresses",
+            "messages_on_a_topic_twice",
+            "messages_over_budget",
             "expected_conversions",
+            "expected_conversions_breaking_no_rule",
             "expected_conversions_fatigued",
             "expected_engagements_fatigued",
         ]
         values = dict(zip(columns, row, strict=True))
-        values = {k: round(float(v), 1) if isinstance(v, float) else v for k, v in values.items()}
+        values = {k: round(float(v), 1) if not isinstance(v, int) else v for k, v in values.items()}
         values["conversions_per_1000_messages"] = round(
             1000 * values["expected_conversions"] / max(values["messages"], 1), 2
-        )
-        values["fatigued_conversions_per_1000_messages"] = round(
-            1000 * values["expected_conversions_fatigued"] / max(values["messages"], 1), 2
         )
         out[name] = values
     return out
@@ -215,21 +225,23 @@ def main() -> None:
                 f" {customers}); it builds the warehouses this benchmark decides on"
             )
         work = data_dir / "decide.duckdb"
+        # a write-ahead log left by an interrupted run belongs to the old copy
+        work.with_name(work.name + ".wal").unlink(missing_ok=True)
         shutil.copyfile(source, work)
         builds = [run_step(STEP, data_dir, source, customers, 90) for _ in range(2)]
         con = connect(work)
         try:
-            (candidates,) = con.sql(
+            (candidates,) = con.execute(
                 "select count(*) from intermediate.int_decision_candidates"
             ).fetchone()
             decisions = dict(
-                con.sql("select decision, count(*) from marts.send_queue group by 1").fetchall()
+                con.execute("select decision, count(*) from marts.send_queue group by 1").fetchall()
             )
-            (runs, distinct_keys) = con.sql(
+            (runs, distinct_keys) = con.execute(
                 "select count(distinct run_id), count(distinct idempotency_key)"
                 " from marts.decision_log"
             ).fetchone()
-            (changed,) = con.sql(
+            (changed,) = con.execute(
                 "select count(*) from (select idempotency_key, decision, reason, channel,"
                 " scheduled_at, offer_code from marts.decision_log group by all"
                 " having count(distinct run_id) <> 2)"

@@ -56,6 +56,9 @@ STEPS = [
     "dbt:run --select staging",
     "dbt:" + IDENTITY,
     "dbt:" + ENGAGEMENT,
+    # the day's send queue (audiences, candidates, decisions; make bench-decisioning
+    # compares it with the siloed baseline)
+    "dbt:run --select tag:decisioning",
     # the same day as the weekly refit: identity and staging as above, then the
     # engagement domain with var chorus_engagement_refit (fits and rewrites everyone)
     "dbt@refit:run --select staging",
