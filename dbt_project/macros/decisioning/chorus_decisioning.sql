@@ -105,15 +105,16 @@
 {%- endmacro %}
 
 
-{#- Days of shopping behaviour the decisioning models read: the longest audience window
-    that reads behaviour, and at least 30 (category affinity). -#}
-{% macro chorus_decision_behaviour_days() -%}
-    {{ return([
+{#- Days of shopping behaviour the decisioning models read: `web` the longest window
+    that reads views and carts (the viewer and cart audiences, and 30 days of category
+    affinity); `app` that or the app users' window, the longer. -#}
+{% macro chorus_decision_behaviour_days(source='web') -%}
+    {%- set web = [
         30,
-        var('chorus_audience_app_user_days') | int,
         var('chorus_audience_viewer_days') | int,
         ((var('chorus_audience_cart_hours') | int) / 24) | round(0, 'ceil') | int,
-    ] | max) }}
+    ] | max -%}
+    {{ return([web, var('chorus_audience_app_user_days') | int] | max if source == 'app' else web) }}
 {%- endmacro %}
 
 

@@ -1,8 +1,9 @@
--- One row per shopping event of a resolved customer in the behaviour window (the
--- longest audience window: chorus_audience_app_user_days, at least 30 days) before
--- as_of: product views, cart additions and checkouts (web and app) and app opens, with
--- the product's category. An event's customer is that of its most trusted identifier
--- that resolved (account, email, cookie or device; chorus_resolve_customer).
+-- One row per shopping event of a resolved customer in the behaviour window before
+-- as_of (chorus_decision_behaviour_days: web events 30 days or the longest view or cart
+-- window, app events the app users' window, 90 days): product views, cart additions
+-- and checkouts (web and app) and app opens, with the product's category. An event's
+-- customer is that of its most trusted identifier that resolved (account, email,
+-- cookie or device; chorus_resolve_customer).
 
 with
 
@@ -40,7 +41,7 @@ app as (
     where
         event_type in ('product_view', 'add_to_cart', 'app_open')
         and occurred_at
-        > {{ dbt.dateadd('day', -chorus_decision_behaviour_days(), chorus_as_of()) }}
+        > {{ dbt.dateadd('day', -chorus_decision_behaviour_days('app'), chorus_as_of()) }}
 
 ),
 

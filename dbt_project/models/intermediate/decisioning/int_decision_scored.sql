@@ -73,6 +73,61 @@ customers as (
 
 ),
 
+-- as_of on each time zone's clock, and the next two days' local hours in UTC: the
+-- time-zone conversions run once per zone and hour, not once per candidate
+zone_clocks as (
+
+    select
+        timezone,
+        local_as_of,
+        {{ dbt.date_trunc('day', 'local_as_of') }} as local_day,
+        cast(extract(hour from local_as_of) as {{ dbt.type_int() }}) as local_as_of_hour
+    from (
+        select
+            timezone,
+            {{ chorus_utc_to_local(chorus_as_of(), 'timezone') }} as local_as_of
+        from (select distinct timezone from customers) as zones
+    ) as clocks
+
+),
+
+zone_hours as (
+
+    {% for hour in range(24) -%}
+        select {{ hour }} as local_hour
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+zone_slots as (
+
+    select
+        timezone,
+        day_offset,
+        local_hour,
+        local_slot,
+        {{ chorus_local_to_utc('local_slot', 'timezone') }} as slot_at
+    from (
+        select
+            zone_clocks.timezone,
+            day_offsets.day_offset,
+            zone_hours.local_hour,
+            {{ dbt.dateadd(
+                'hour', 'zone_hours.local_hour',
+                dbt.dateadd('day', 'day_offsets.day_offset', 'zone_clocks.local_day')
+            ) }} as local_slot
+        from zone_clocks
+        cross join (
+            select 0 as day_offset
+            union all
+            select 1 as day_offset
+        ) as day_offsets
+        cross join zone_hours
+    ) as slots
+
+),
+
 -- suppressions of the campaign itself (not of a channel), in the rules' order
 campaign_suppressions as (
 
@@ -163,7 +218,9 @@ category_views as (
         category,
         count(*) as view_count
     from behaviour
-    where category is not null
+    where
+        category is not null
+        and occurred_at > {{ dbt.dateadd('day', -30, chorus_as_of()) }}
     group by 1, 2
 
 ),
@@ -228,7 +285,9 @@ joined as (
         engagement.peak_hour_local,
         policy.quiet_hours_start,
         policy.quiet_hours_end,
-        {{ chorus_utc_to_local(chorus_as_of(), 'customers.timezone') }} as local_as_of,
+        zone_clocks.local_as_of,
+        zone_clocks.local_day,
+        zone_clocks.local_as_of_hour,
         coalesce(category_affinity.affinity, 0) as category_affinity,
         viewed_products.product_id is not null as viewed_product,
         active_value.max_business_value
@@ -237,6 +296,8 @@ joined as (
         on candidates.campaign_id = campaigns.campaign_id
     inner join customers
         on candidates.customer_id = customers.customer_id
+    inner join zone_clocks
+        on customers.timezone = zone_clocks.timezone
     cross join active_value
     left join chosen
         on candidates.candidate_id = chosen.candidate_id
@@ -281,12 +342,8 @@ hours as (
             - {{ chorus_epoch_seconds('qualified_at') }}
             as {{ chorus_type_double() }}
         ) / 3600 as hours_since_qualified,
-        cast(extract(hour from local_as_of) as {{ dbt.type_int() }}) as local_as_of_hour,
-        {{ chorus_in_quiet_hours(
-            'cast(extract(hour from local_as_of) as ' ~ dbt.type_int() ~ ')',
-            'quiet_hours_start', 'quiet_hours_end'
-        ) }} as local_as_of_quiet,
-        {{ dbt.date_trunc('day', 'local_as_of') }} as local_day
+        {{ chorus_in_quiet_hours('local_as_of_hour', 'quiet_hours_start', 'quiet_hours_end') }}
+            as local_as_of_quiet
     from joined
 
 ),
@@ -299,29 +356,26 @@ slots as (
             when {{ chorus_in_quiet_hours('wanted_hour', 'quiet_hours_start', 'quiet_hours_end') }}
                 then quiet_hours_end
             else wanted_hour
-        end as send_hour,
-        -- the earliest local time outside quiet hours, from as_of
-        case
-            when quiet_hours_start is null then local_as_of
-            when not local_as_of_quiet then local_as_of
-            when local_as_of_hour < quiet_hours_end
-                then {{ dbt.dateadd('hour', 'quiet_hours_end', 'local_day') }}
-            else {{ dbt.dateadd('hour', 'quiet_hours_end', dbt.dateadd('day', 1, 'local_day')) }}
-        end as earliest_local
+        end as send_hour
     from hours
 
 ),
 
-local_slots as (
+-- the peak hour's next occurrence (today or tomorrow, local), and the earliest time
+-- outside quiet hours from as_of: as_of itself, or the end of the quiet hours
+offsets as (
 
     select
         *,
         case
-            when quiet_hours_start is null then local_as_of
-            when {{ dbt.dateadd('hour', 'send_hour', 'local_day') }} >= local_as_of
-                then {{ dbt.dateadd('hour', 'send_hour', 'local_day') }}
-            else {{ dbt.dateadd('hour', 'send_hour', dbt.dateadd('day', 1, 'local_day')) }}
-        end as peak_local
+            when {{ dbt.dateadd('hour', 'send_hour', 'local_day') }} >= local_as_of then 0
+            else 1
+        end as peak_offset,
+        case
+            when quiet_hours_start is null or not local_as_of_quiet then null
+            when local_as_of_hour < quiet_hours_end then 0
+            else 1
+        end as earliest_offset
     from slots
 
 ),
@@ -329,16 +383,26 @@ local_slots as (
 utc_slots as (
 
     select
-        *,
+        offsets.*,
         case
-            when quiet_hours_start is null then {{ chorus_as_of() }}
-            else {{ chorus_local_to_utc('peak_local', 'timezone') }}
-        end as peak_at,
-        case
-            when quiet_hours_start is null then {{ chorus_as_of() }}
-            else {{ chorus_local_to_utc('earliest_local', 'timezone') }}
-        end as earliest_at
-    from local_slots
+            when offsets.quiet_hours_start is null then offsets.local_as_of
+            else peak.local_slot
+        end as peak_local,
+        case when offsets.quiet_hours_start is null then {{ chorus_as_of() }} else peak.slot_at end
+            as peak_at,
+        coalesce(earliest.local_slot, offsets.local_as_of) as earliest_local,
+        coalesce(earliest.slot_at, {{ chorus_as_of() }}) as earliest_at
+    from offsets
+    left join zone_slots as peak
+        on
+            offsets.timezone = peak.timezone
+            and offsets.peak_offset = peak.day_offset
+            and offsets.send_hour = peak.local_hour
+    left join zone_slots as earliest
+        on
+            offsets.timezone = earliest.timezone
+            and offsets.earliest_offset = earliest.day_offset
+            and offsets.quiet_hours_end = earliest.local_hour
 
 ),
 
