@@ -1,6 +1,8 @@
 -- The latest change in consent_history of each (customer, channel, purpose) is the
 -- status customer_consent decided from its latest signal: the two models order signals
 -- the same way. One row per disagreement.
+-- an asset check of consent_history in Dagster (it reads customer_consent too)
+{{ config(meta={'dagster': {'ref': {'name': 'consent_history'}}}) }}
 with
 
 latest_change as (

@@ -1,6 +1,8 @@
 -- Invariant: one offer code per customer and promotion family across channels: the
 -- sends of a family carry one code, and it is the code the customer was first offered
 -- in that family when they were offered one before (contacts).
+-- an asset check of send_queue in Dagster (it reads other models too)
+{{ config(meta={'dagster': {'ref': {'name': 'send_queue'}}}) }}
 with
 
 sends as (

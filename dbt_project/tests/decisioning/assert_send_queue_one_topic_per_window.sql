@@ -2,6 +2,8 @@
 -- at most one `send` per customer and topic, and none on a topic contacted within
 -- chorus_topic_window_days (an earlier step of the message's own journey run, and the
 -- exempt objectives, chorus_topic_window_exempt_objectives, excepted).
+-- an asset check of send_queue in Dagster (it reads other models too)
+{{ config(meta={'dagster': {'ref': {'name': 'send_queue'}}}) }}
 with
 
 sends as (

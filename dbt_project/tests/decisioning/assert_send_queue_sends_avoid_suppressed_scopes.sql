@@ -1,6 +1,8 @@
 -- Invariant: no `send` falls under an active suppression of the customer (suppressions:
 -- everything, the channel, the topic, the product, the category, the objective, or a
 -- paid prospecting audience), unless the suppression exempts the message's objective.
+-- an asset check of send_queue in Dagster (it reads other models too)
+{{ config(meta={'dagster': {'ref': {'name': 'send_queue'}}}) }}
 select
     queue.queue_id,
     suppressions.suppression_id,

@@ -1,5 +1,7 @@
 -- Invariant: no `send` to a customer and channel without consent for the message's
 -- purpose, or where no message can reach them (customer_consent).
+-- an asset check of send_queue in Dagster (it reads other models too)
+{{ config(meta={'dagster': {'ref': {'name': 'send_queue'}}}) }}
 select
     queue.queue_id,
     queue.customer_id,

@@ -1,5 +1,7 @@
 -- Invariant: every `send` is scheduled inside its campaign's window and its period:
 -- from as_of, before the campaign ends and before the period does.
+-- an asset check of send_queue in Dagster (it reads other models too)
+{{ config(meta={'dagster': {'ref': {'name': 'send_queue'}}}) }}
 select
     queue.queue_id,
     queue.scheduled_at,

@@ -1,5 +1,7 @@
 -- Invariant: no `send` inside its channel's quiet hours, local time (channel_policy),
 -- and local_send_time is scheduled_at in the customer's time zone.
+-- an asset check of send_queue in Dagster (it reads other models too)
+{{ config(meta={'dagster': {'ref': {'name': 'send_queue'}}}) }}
 select
     queue.queue_id,
     queue.channel,

@@ -1,6 +1,8 @@
 -- Invariant: a customer's marketing sends of the period fit what their weekly cap
 -- leaves after the trailing 7 days' contacts on all channels (customer_fatigue), and
 -- each channel's allowance of the period.
+-- an asset check of send_queue in Dagster (it reads other models too)
+{{ config(meta={'dagster': {'ref': {'name': 'send_queue'}}}) }}
 with
 
 sends as (

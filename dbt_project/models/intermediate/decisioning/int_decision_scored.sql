@@ -524,7 +524,9 @@ final as (
             when topic_contacted_at is not null then 'topic_recently_contacted'
             when is_exited then 'journey_exited'
             when
-                campaign_ends_at <= {{ chorus_as_of() }} or scheduled_at is null
+                campaign_starts_at > {{ chorus_as_of() }}
+                or campaign_ends_at <= {{ chorus_as_of() }}
+                or scheduled_at is null
                 then 'campaign_window_closed'
             when {{ chorus_is_holdout('customer_id') }} then 'holdout'
         end as suppression_code,

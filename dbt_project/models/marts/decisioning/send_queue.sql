@@ -186,7 +186,9 @@ explained as (
     select
         *,
         '{{ chorus_decision_period_id() }}' as period_id,
-        cast(round(priority_score * 100) as {{ dbt.type_int() }}) as priority_points,
+        -- as a decimal: PostgreSQL rounds a double half to even, the others half away
+        cast(round(cast(priority_score * 100 as decimal(18, 6))) as {{ dbt.type_int() }})
+            as priority_points,
         {{ dbt.concat([
             "lpad(cast(cast(extract(hour from local_send_time) as " ~ dbt.type_int() ~ ") as " ~ dbt.type_string() ~ "), 2, '0')",
             "':'",
@@ -225,7 +227,7 @@ final as (
             when 'journey_exited' then {{ dbt.concat([
                 "'left journey '", 'journey_id', "': its exit event happened after the journey began'",
             ]) }}
-            when 'campaign_window_closed' then 'the campaign ends before any allowed send time'
+            when 'campaign_window_closed' then 'outside the campaign window: not running at as_of, or ending before any allowed send time'
             when 'holdout' then 'in the global holdout group (no sends; measures incremental lift)'
             when 'topic_taken' then {{ dbt.concat([
                 "'a higher-priority message on topic '", 'topic', "' goes this period'",
