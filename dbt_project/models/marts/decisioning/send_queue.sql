@@ -227,7 +227,8 @@ final as (
             when 'journey_exited' then {{ dbt.concat([
                 "'left journey '", 'journey_id', "': its exit event happened after the journey began'",
             ]) }}
-            when 'campaign_window_closed' then 'outside the campaign window: not running at as_of, or ending before any allowed send time'
+            when 'campaign_window_closed'
+                then 'outside the campaign window: not running, or ending before any send time'
             when 'holdout' then 'in the global holdout group (no sends; measures incremental lift)'
             when 'topic_taken' then {{ dbt.concat([
                 "'a higher-priority message on topic '", 'topic', "' goes this period'",
