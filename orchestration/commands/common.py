@@ -92,6 +92,17 @@ def fail(message: str, hint: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def unbuilt(exc: Exception, models: str) -> typer.Exit | None:
+    """The one-line error for a report that read a relation not built yet (`models`
+    names what it needed), or None when `exc` is something else."""
+    if "does not exist" in str(exc) or "Catalog Error" in str(exc):
+        return fail(
+            f"cannot read the {models}: {str(exc).splitlines()[0]}",
+            "build them first: `chorus build` (or `chorus run`)",
+        )
+    return None
+
+
 class ChorusGroup(typer.core.TyperGroup):
     """The `chorus` command group: an expected failure raised anywhere below a command
     (warehouse.WarehouseError, DuckDB's lock conflict) becomes the one-line error; an

@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from orchestration.commands.common import DbPath, Target, console, fail, open_reader, plain
+from orchestration.commands.common import (
+    DbPath,
+    Target,
+    console,
+    fail,
+    open_reader,
+    plain,
+    unbuilt,
+)
 
 
 def explain(
@@ -50,11 +58,9 @@ def explain(
             " lists customers with decisions",
         ) from None
     except Exception as exc:  # a warehouse without the decisioning marts
-        if "does not exist" in str(exc) or "Catalog Error" in str(exc):
-            raise fail(
-                f"cannot read the decisioning marts: {str(exc).splitlines()[0]}",
-                "build them first: `chorus build` (or `chorus run`)",
-            ) from None
+        error = unbuilt(exc, "decisioning marts")
+        if error is not None:
+            raise error from None
         raise
     finally:
         con.close()

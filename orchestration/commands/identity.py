@@ -20,6 +20,7 @@ from orchestration.commands.common import (
     open_reader,
     parse_vars,
     progress_bar,
+    unbuilt,
 )
 
 
@@ -186,11 +187,9 @@ def explain(
             "check the value, or pass --type; list customers with `chorus identity-report`",
         ) from None
     except Exception as exc:  # a warehouse without the identity models
-        if "does not exist" in str(exc) or "Catalog Error" in str(exc):
-            raise fail(
-                f"cannot read the identity models: {str(exc).splitlines()[0]}",
-                "build them first: `chorus build` (or `chorus run`)",
-            ) from None
+        error = unbuilt(exc, "identity models")
+        if error is not None:
+            raise error from None
         raise
     finally:
         con.close()

@@ -342,3 +342,14 @@ def test_explain_says_what_to_do_when_nothing_matches(warehouse, monkeypatch):
     never = _explain(warehouse.db, monkeypatch, customer_id, "--as-of", "2020-01-01")
     assert never.exit_code == 1
     assert "no send queue was built for as_of 2020-01-01 00:00:00" in never.output
+
+
+def test_explain_on_a_warehouse_not_built_says_to_build(tmp_path, monkeypatch):
+    from orchestration.settings import connect as open_db
+
+    empty = tmp_path / "empty.duckdb"
+    open_db(empty).close()
+    result = _explain(empty, monkeypatch, "cus_0000000000000000")
+    assert result.exit_code == 1
+    assert "cannot read the decisioning marts" in result.output
+    assert "build them first" in result.output and "Traceback" not in result.output
