@@ -15,6 +15,8 @@ from orchestration.masking import mask
 
 QUEUE = "marts.send_queue"
 LOG = "marts.decision_log"
+# what explain shows of a candidate, in send_queue and decision_log alike
+COLUMNS = "campaign_id, journey_id, step, decision, channel, priority_score, offer_code, reason"
 # everything explain reads (copied into DuckDB first on the postgres and spark targets)
 RELATIONS = [
     "marts.customer_identifiers",
@@ -130,9 +132,8 @@ def _candidates(con, customer_id: str, as_of: str | None) -> tuple[datetime | No
     )
     if as_of is None:
         rows = con.execute(
-            "select campaign_id, journey_id, step, decision, channel, local_send_time, timezone,"
-            f" priority_score, offer_code, reason, as_of from {QUEUE} where customer_id = ?"
-            + order,
+            f"select {COLUMNS}, local_send_time, timezone, scheduled_at from {QUEUE}"
+            " where customer_id = ?" + order,
             [customer_id],
         ).fetchall()
         built = _row(con, f"select max(as_of) as as_of from {QUEUE}", [])
@@ -157,20 +158,20 @@ def _candidates(con, customer_id: str, as_of: str | None) -> tuple[datetime | No
                 + "); build it with `chorus build --as-of ...`"
             )
         rows = con.execute(
-            "select log.campaign_id, log.journey_id, log.step, log.decision, log.channel,"
-            " null as local_send_time, null as timezone, log.priority_score, log.offer_code,"
-            f" log.reason, log.as_of, log.scheduled_at from {LOG} as log"
-            " where log.run_id = ? and log.customer_id = ?" + order,
+            # the log keeps the UTC time only
+            f"select {COLUMNS}, null, null, scheduled_at from {LOG}"
+            " where run_id = ? and customer_id = ?" + order,
             [run["run_id"], customer_id],
         ).fetchall()
         built_as_of = run["as_of"]
     candidates = []
     for row in rows:
-        campaign, journey, step, decision, channel, local, zone, priority, offer, reason = row[:10]
+        campaign, journey, step, decision, channel, priority, offer, reason = row[:8]
+        local, zone, scheduled_at = row[8:]
         if local is not None:
             when = f"{local:%Y-%m-%d %H:%M} {zone}"
-        elif len(row) > 11 and row[11] is not None:
-            when = f"{row[11]:%Y-%m-%d %H:%M} UTC"
+        elif scheduled_at is not None and decision != "suppress":
+            when = f"{scheduled_at:%Y-%m-%d %H:%M} UTC"
         else:
             when = "-"
         candidates.append(
@@ -179,7 +180,7 @@ def _candidates(con, customer_id: str, as_of: str | None) -> tuple[datetime | No
                 journey=f"{journey} step {step}" if journey else "-",
                 decision=decision,
                 channel=channel,
-                local_time=when if decision != "suppress" or local is not None else "-",
+                local_time=when,
                 priority=priority,
                 offer_code=offer,
                 reason=reason,

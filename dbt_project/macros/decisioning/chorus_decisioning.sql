@@ -127,3 +127,49 @@
     {%- set seconds = ((as_of - epoch).days * 86400 + (as_of - epoch).seconds) -%}
     {{ return('p' ~ (seconds // (3600 * (var('chorus_decision_period_hours') | int)))) }}
 {%- endmacro %}
+
+
+{#-
+    Does the suppressions row `suppression` (an alias) apply to a message whose campaign
+    objective is `objective`? The scopes checked: with `campaign` (an alias of a campaigns
+    row), everything (`all`), its topic, product, category and objective; with `channel`
+    (an expression), that channel, and for paid media the `paid_audience` 'prospecting'
+    exclusion of acquisition campaigns. A suppression whose exempt_objectives list the
+    objective does not apply. The send queue's models and its invariant test read the
+    rule here.
+-#}
+{% macro chorus_suppression_applies(suppression, objective, campaign=none, channel=none) -%}
+    (
+        {%- if campaign %}
+        {{ suppression }}.scope = 'all'
+        or ({{ suppression }}.scope = 'topic' and {{ suppression }}.scope_value = {{ campaign }}.topic)
+        or ({{ suppression }}.scope = 'product' and {{ suppression }}.scope_value = {{ campaign }}.product_id)
+        or ({{ suppression }}.scope = 'category' and {{ suppression }}.scope_value = {{ campaign }}.category)
+        or ({{ suppression }}.scope = 'objective' and {{ suppression }}.scope_value = {{ objective }})
+        {%- endif %}
+        {%- if campaign and channel %}
+        or
+        {%- endif %}
+        {%- if channel %}
+        ({{ suppression }}.scope = 'channel' and {{ suppression }}.scope_value = {{ channel }})
+        or (
+            {{ suppression }}.scope = 'paid_audience'
+            and {{ suppression }}.scope_value = 'prospecting'
+            and {{ channel }} = 'ads'
+            and {{ objective }} = 'acquisition'
+        )
+        {%- endif %}
+    )
+    and not coalesce({{ chorus_in_pipe_list(suppression ~ '.exempt_objectives', objective) }}, false)
+{%- endmacro %}
+
+
+{#- Does the topic window (var chorus_topic_window_days) apply to a campaign objective?
+    Not to chorus_topic_window_exempt_objectives. -#}
+{% macro chorus_topic_window_applies(objective) -%}
+    {{ objective }} not in (
+        {%- for exempt in var('chorus_topic_window_exempt_objectives') -%}
+            '{{ exempt }}'{{ ', ' if not loop.last }}
+        {%- endfor -%}
+    )
+{%- endmacro %}

@@ -44,11 +44,7 @@ contacted as (
         contacts.sent_at > {{ dbt.dateadd('day', -var('chorus_topic_window_days'), chorus_as_of()) }}
         and contacts.sent_at <= {{ chorus_as_of() }}
         and own_steps.campaign_id is null
-        and sends.objective not in (
-            {%- for objective in var('chorus_topic_window_exempt_objectives') -%}
-                '{{ objective }}'{{ ', ' if not loop.last }}
-            {%- endfor -%}
-        )
+        and {{ chorus_topic_window_applies('sends.objective') }}
     group by 1, 2, 3
 
 )

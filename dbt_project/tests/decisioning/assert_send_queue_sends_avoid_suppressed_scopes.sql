@@ -15,16 +15,6 @@ inner join {{ ref('suppressions') }} as suppressions
     on queue.customer_id = suppressions.customer_id
 where
     queue.decision = 'send'
-    and (
-        suppressions.scope = 'all'
-        or (suppressions.scope = 'channel' and suppressions.scope_value = queue.channel)
-        or (suppressions.scope = 'topic' and suppressions.scope_value = campaigns.topic)
-        or (suppressions.scope = 'product' and suppressions.scope_value = campaigns.product_id)
-        or (suppressions.scope = 'category' and suppressions.scope_value = campaigns.category)
-        or (suppressions.scope = 'objective' and suppressions.scope_value = campaigns.objective)
-        or (
-            suppressions.scope = 'paid_audience' and suppressions.scope_value = 'prospecting'
-            and queue.channel = 'ads' and campaigns.objective = 'acquisition'
-        )
-    )
-    and not coalesce({{ chorus_in_pipe_list('suppressions.exempt_objectives', 'campaigns.objective') }}, false)
+    and {{ chorus_suppression_applies(
+        'suppressions', 'campaigns.objective', campaign='campaigns', channel='queue.channel'
+    ) }}

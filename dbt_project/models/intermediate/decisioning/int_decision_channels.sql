@@ -76,24 +76,9 @@ blocking as (
     inner join channel_suppressions
         on
             options.customer_id = channel_suppressions.customer_id
-            and (
-                (
-                    channel_suppressions.scope = 'channel'
-                    and options.channel = channel_suppressions.scope_value
-                )
-                or (
-                    channel_suppressions.scope = 'paid_audience'
-                    and options.channel = 'ads'
-                    and channel_suppressions.scope_value = 'prospecting'
-                    and options.objective = 'acquisition'
-                )
-            )
-            and not coalesce(
-                {{ chorus_in_pipe_list(
-                    'channel_suppressions.exempt_objectives', 'options.objective'
-                ) }},
-                false
-            )
+            and {{ chorus_suppression_applies(
+                'channel_suppressions', 'options.objective', channel='options.channel'
+            ) }}
     group by 1, 2
 
 ),
@@ -110,6 +95,7 @@ final as (
         coalesce(consent.is_reachable, false) as is_reachable,
         consent.status as consent_status,
         blocking.suppression_reason,
+        engagement.peak_hour_local,
         case
             when consent.customer_id is null then 'no consent record'
             when

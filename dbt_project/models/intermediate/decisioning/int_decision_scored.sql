@@ -3,9 +3,10 @@
 -- the cheaper channel, then by name), the first hard suppression that applies, in the
 -- order of docs/rules.md "The send queue" (reason_code), the priority score and its
 -- components, the send time and the offer code.
--- Send time: the customer's peak hour on the channel (customer_engagement; else var
--- chorus_default_send_hour), local, in the customer's time zone, at its next
--- occurrence from as_of; an hour inside the channel's quiet hours moves to their end;
+-- Send time: the customer's peak hour on the channel (customer_engagement, carried by
+-- int_decision_channels; else var chorus_default_send_hour), local, in the customer's
+-- time zone, at its next occurrence from as_of; an hour inside the channel's quiet
+-- hours moves to their end;
 -- a slot after the campaign's end falls back to the earliest time outside quiet hours,
 -- and the candidate is stale when that is after the end too. A channel without quiet
 -- hours (a chat prompt shown on the next visit, a paid audience) goes at as_of.
@@ -151,26 +152,9 @@ campaign_suppressions as (
     inner join {{ ref('suppressions') }} as suppressions
         on
             candidates.customer_id = suppressions.customer_id
-            and (
-                suppressions.scope = 'all'
-                or (
-                    suppressions.scope = 'product'
-                    and campaigns.product_id = suppressions.scope_value
-                )
-                or (
-                    suppressions.scope = 'category'
-                    and campaigns.category = suppressions.scope_value
-                )
-                or (
-                    suppressions.scope = 'objective'
-                    and campaigns.objective = suppressions.scope_value
-                )
-                or (suppressions.scope = 'topic' and campaigns.topic = suppressions.scope_value)
-            )
-            and not coalesce(
-                {{ chorus_in_pipe_list('suppressions.exempt_objectives', 'campaigns.objective') }},
-                false
-            )
+            and {{ chorus_suppression_applies(
+                'suppressions', 'campaigns.objective', campaign='campaigns'
+            ) }}
 
 ),
 
@@ -196,11 +180,7 @@ topic_contacts as (
         > {{ dbt.dateadd('day', -var('chorus_topic_window_days'), chorus_as_of()) }}
         and contacts.sent_at <= {{ chorus_as_of() }}
         and own_steps.campaign_id is null
-        and campaigns.objective not in (
-            {%- for objective in var('chorus_topic_window_exempt_objectives') -%}
-                '{{ objective }}'{{ ', ' if not loop.last }}
-            {%- endfor -%}
-        )
+        and {{ chorus_topic_window_applies('campaigns.objective') }}
     group by 1
 
 ),
@@ -282,7 +262,7 @@ joined as (
         campaign_suppressions.reason as suppression_reason,
         topic_contacts.topic_contacted_at,
         customers.timezone,
-        engagement.peak_hour_local,
+        chosen.peak_hour_local,
         policy.quiet_hours_start,
         policy.quiet_hours_end,
         zone_clocks.local_as_of,
@@ -311,8 +291,6 @@ joined as (
             and campaign_suppressions.suppression_rank = 1
     left join topic_contacts
         on candidates.candidate_id = topic_contacts.candidate_id
-    left join {{ ref('customer_engagement') }} as engagement
-        on candidates.customer_id = engagement.customer_id and chosen.channel = engagement.channel
     left join category_affinity
         on
             candidates.customer_id = category_affinity.customer_id
