@@ -41,69 +41,118 @@ allowance as (
 
 ),
 
+-- The fill ranks narrow rows (the columns it orders and partitions by) and joins the
+-- ranks back to the scored rows once: a window sorts every column it carries, and the
+-- scored rows carry forty (docs/DECISIONS.md "The send queue at 1M").
+ranking as (
+
+    select
+        candidate_id,
+        customer_id,
+        campaign_id,
+        topic,
+        channel,
+        counts_toward_cap,
+        priority_score
+    from scored
+    where suppression_code is null
+
+),
+
+-- 1. the best message per topic
 topic_ranked as (
 
     select
         *,
-        case
-            when suppression_code is null then row_number() over (
-                partition by customer_id, topic, suppression_code is null
-                order by priority_score desc, campaign_id asc, candidate_id asc
-            )
-        end as topic_rank
-    from scored
+        row_number() over (
+            partition by customer_id, topic
+            order by priority_score desc, campaign_id asc, candidate_id asc
+        ) as topic_rank
+    from ranking
 
 ),
 
+-- 2. the topics' best messages that spend budget, in the channel's allowance
 channel_ranked as (
 
     select
-        topic_ranked.*,
-        case
-            when topic_ranked.topic_rank = 1 and topic_ranked.counts_toward_cap
-                then row_number() over (
-                    partition by
-                        topic_ranked.customer_id, topic_ranked.channel,
-                        topic_ranked.topic_rank = 1 and topic_ranked.counts_toward_cap
-                    order by
-                        topic_ranked.priority_score desc,
-                        topic_ranked.campaign_id asc,
-                        topic_ranked.candidate_id asc
-                )
-        end as channel_rank,
+        topic_ranked.candidate_id,
+        topic_ranked.customer_id,
+        topic_ranked.campaign_id,
+        topic_ranked.priority_score,
+        row_number() over (
+            partition by topic_ranked.customer_id, topic_ranked.channel
+            order by
+                topic_ranked.priority_score desc,
+                topic_ranked.campaign_id asc,
+                topic_ranked.candidate_id asc
+        ) as channel_rank,
         coalesce(allowance.allowance, 0) as channel_allowance
     from topic_ranked
     left join allowance
         on
             topic_ranked.customer_id = allowance.customer_id
             and topic_ranked.channel = allowance.channel
+    where topic_ranked.topic_rank = 1 and topic_ranked.counts_toward_cap
 
 ),
 
+-- 3. those within their channel's allowance, in the customer's remaining budget
 budget_ranked as (
 
     select
-        channel_ranked.*,
-        case
-            when channel_ranked.channel_rank <= channel_ranked.channel_allowance
-                then row_number() over (
-                    partition by
-                        channel_ranked.customer_id,
-                        coalesce(
-                            channel_ranked.channel_rank <= channel_ranked.channel_allowance, false
-                        )
-                    order by
-                        channel_ranked.priority_score desc,
-                        channel_ranked.campaign_id asc,
-                        channel_ranked.candidate_id asc
-                )
-        end as budget_rank,
+        candidate_id,
+        row_number() over (
+            partition by customer_id
+            order by priority_score desc, campaign_id asc, candidate_id asc
+        ) as budget_rank
+    from channel_ranked
+    where channel_rank <= channel_allowance
+
+),
+
+ranks as (
+
+    select
+        topic_ranked.candidate_id,
+        topic_ranked.topic_rank,
+        channel_ranked.channel_rank,
+        budget_ranked.budget_rank,
+        -- sent: the topic's best, and it spends no budget or fits the channel's
+        -- allowance (a budget rank) and the customer's budget
+        topic_ranked.topic_rank = 1
+        and (
+            not topic_ranked.counts_toward_cap
+            or coalesce(budget_ranked.budget_rank <= fatigue.remaining_budget, false)
+        ) as is_sent
+    from topic_ranked
+    left join channel_ranked
+        on topic_ranked.candidate_id = channel_ranked.candidate_id
+    left join budget_ranked
+        on topic_ranked.candidate_id = budget_ranked.candidate_id
+    left join fatigue
+        on topic_ranked.customer_id = fatigue.customer_id
+
+),
+
+budgeted as (
+
+    select
+        scored.*,
+        ranks.topic_rank,
+        ranks.channel_rank,
+        ranks.budget_rank,
+        coalesce(allowance.allowance, 0) as channel_allowance,
         coalesce(fatigue.weekly_cap, 0) as weekly_cap,
         coalesce(fatigue.contacts_last_7d, 0) as contacts_last_7d,
         coalesce(fatigue.remaining_budget, 0) as remaining_budget
-    from channel_ranked
+    from scored
+    left join ranks
+        on scored.candidate_id = ranks.candidate_id
+    left join allowance
+        on scored.customer_id = allowance.customer_id and scored.channel = allowance.channel
     left join fatigue
-        on channel_ranked.customer_id = fatigue.customer_id
+        on scored.customer_id = fatigue.customer_id
 
 ),
 
@@ -119,7 +168,7 @@ coded as (
                 when counts_toward_cap and budget_rank > remaining_budget then 'over_budget'
             end
         ) as reason_code
-    from budget_ranked
+    from budgeted
 
 ),
 
@@ -152,6 +201,36 @@ offered_before as (
 
 ),
 
+-- the code of each promotion family's best candidate in this queue (sends first), for
+-- a customer offered none in the family before
+queue_offers as (
+
+    select
+        customer_id,
+        promotion_family,
+        campaign_offer_code as offer_code
+    from (
+        select
+            scored.customer_id,
+            scored.promotion_family,
+            scored.campaign_offer_code,
+            row_number() over (
+                partition by scored.customer_id, scored.promotion_family
+                order by
+                    case when ranks.is_sent then 0 else 1 end,
+                    scored.priority_score desc,
+                    scored.campaign_id asc,
+                    scored.candidate_id asc
+            ) as family_rank
+        from scored
+        left join ranks
+            on scored.candidate_id = ranks.candidate_id
+        where scored.campaign_offer_code is not null and scored.promotion_family is not null
+    ) as family_ranked
+    where family_rank = 1
+
+),
+
 offers as (
 
     select
@@ -159,18 +238,7 @@ offers as (
         case
             when decided.campaign_offer_code is null then null
             when decided.promotion_family is null then decided.campaign_offer_code
-            else coalesce(
-                offered_before.offer_code,
-                first_value(decided.campaign_offer_code) over (
-                    partition by decided.customer_id, decided.promotion_family
-                    order by
-                        case when decided.decision = 'send' then 0 else 1 end,
-                        decided.priority_score desc,
-                        decided.campaign_id asc,
-                        decided.candidate_id asc
-                    rows between unbounded preceding and unbounded following
-                )
-            )
+            else coalesce(offered_before.offer_code, queue_offers.offer_code)
         end as offer_code,
         offered_before.offer_code is not null as is_offer_reused
     from decided
@@ -178,6 +246,10 @@ offers as (
         on
             decided.customer_id = offered_before.customer_id
             and decided.promotion_family = offered_before.promotion_family
+    left join queue_offers
+        on
+            decided.customer_id = queue_offers.customer_id
+            and decided.promotion_family = queue_offers.promotion_family
 
 ),
 
