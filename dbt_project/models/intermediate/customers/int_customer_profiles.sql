@@ -18,7 +18,7 @@
 
 with
 
-identifiers as (
+identifiers as {{ chorus_not_materialized() }} (
 
     select identifiers.*
     from {{ chorus_scoped_identifiers() }} as identifiers

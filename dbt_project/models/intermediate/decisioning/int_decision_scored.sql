@@ -11,15 +11,23 @@
 -- and the candidate is stale when that is after the end too. A channel without quiet
 -- hours (a chat prompt shown on the next visit, a paid audience) goes at as_of.
 
--- The candidate and channel tables are read where they are used, not through a CTE: a
--- CTE read by several parts of the query is materialized by DuckDB (7M channel rows
--- copied at 1M customers), where reading the table again costs a scan.
-
 with
+
+candidates as {{ chorus_not_materialized() }} (
+
+    select * from {{ ref('int_decision_candidates') }}
+
+),
 
 campaigns as (
 
     select * from {{ ref('campaigns') }}
+
+),
+
+channels as {{ chorus_not_materialized() }} (
+
+    select * from {{ ref('int_decision_channels') }}
 
 ),
 
@@ -36,7 +44,7 @@ chosen as (
                     channels.cost_per_message asc,
                     channels.channel asc
             ) as channel_rank
-        from {{ ref('int_decision_channels') }} as channels
+        from channels
         where channels.is_usable
     ) as ranked
     where channel_rank = 1
@@ -51,7 +59,7 @@ blocked as (
         {{ chorus_ordered_string_agg(
             dbt.concat(['channel', "': '", 'block_reason']), "'; '", ['channel']
         ) }} as blocked_channels
-    from {{ ref('int_decision_channels') }} as channels
+    from channels
     where not is_usable
     group by 1
 
@@ -138,7 +146,7 @@ campaign_suppressions as (
                 suppressions.starts_at desc,
                 suppressions.suppression_id asc
         ) as suppression_rank
-    from {{ ref('int_decision_candidates') }} as candidates
+    from candidates
     inner join campaigns
         on candidates.campaign_id = campaigns.campaign_id
     inner join {{ ref('suppressions') }} as suppressions
@@ -157,7 +165,7 @@ topic_contacts as (
     select
         candidates.candidate_id,
         max(contacts.sent_at) as topic_contacted_at
-    from {{ ref('int_decision_candidates') }} as candidates
+    from candidates
     inner join campaigns
         on candidates.campaign_id = campaigns.campaign_id
     inner join {{ ref('contacts') }} as contacts
@@ -263,7 +271,7 @@ joined as (
         coalesce(category_affinity.affinity, 0) as category_affinity,
         viewed_products.product_id is not null as viewed_product,
         active_value.max_business_value
-    from {{ ref('int_decision_candidates') }} as candidates
+    from candidates
     inner join campaigns
         on candidates.campaign_id = campaigns.campaign_id
     inner join customers

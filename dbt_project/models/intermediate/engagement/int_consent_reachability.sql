@@ -47,7 +47,7 @@ held as (
 
 ),
 
-contacts as (
+contacts as {{ chorus_not_materialized() }} (
 
     select
         customer_id,

@@ -22,7 +22,7 @@ policy as (
 
 ),
 
-marketing as (
+marketing as {{ chorus_not_materialized() }} (
 
     select
         contacts.contact_id,

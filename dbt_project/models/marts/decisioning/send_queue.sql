@@ -16,10 +16,13 @@
 -- idempotency_key hashes customer, campaign, journey, step and the period (as_of's
 -- period of chorus_decision_period_hours): a re-run in the period gives the same keys.
 
--- The scored candidates are read where they are used, not through a CTE: DuckDB
--- materializes a CTE read by several parts of a query (5.8M wide rows at 1M customers).
-
 with
+
+scored as {{ chorus_not_materialized() }} (
+
+    select * from {{ ref('int_decision_scored') }}
+
+),
 
 fatigue as (
 
@@ -51,7 +54,7 @@ ranking as (
         channel,
         counts_toward_cap,
         priority_score
-    from {{ ref('int_decision_scored') }} as scored
+    from scored
     where suppression_code is null
 
 ),
@@ -143,7 +146,7 @@ budgeted as (
         coalesce(fatigue.weekly_cap, 0) as weekly_cap,
         coalesce(fatigue.contacts_last_7d, 0) as contacts_last_7d,
         coalesce(fatigue.remaining_budget, 0) as remaining_budget
-    from {{ ref('int_decision_scored') }} as scored
+    from scored
     left join ranks
         on scored.candidate_id = ranks.candidate_id
     left join allowance
@@ -219,7 +222,7 @@ queue_offers as (
                     scored.campaign_id asc,
                     scored.candidate_id asc
             ) as family_rank
-        from {{ ref('int_decision_scored') }} as scored
+        from scored
         left join ranks
             on scored.candidate_id = ranks.candidate_id
         where scored.campaign_offer_code is not null and scored.promotion_family is not null

@@ -231,7 +231,8 @@ in_scope as (
 
 {% else %}
 
-    in_scope as (
+    -- read by two parts of the query: not copied (chorus_not_materialized)
+    in_scope as {{ chorus_not_materialized() }} (
 
         select * from {{ ref('int_engagement_message_events') }}
 

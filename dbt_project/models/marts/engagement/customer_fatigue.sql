@@ -62,7 +62,7 @@ policy as (
 
 ),
 
-marketing as (
+marketing as {{ chorus_not_materialized() }} (
 
     select
         contacts.customer_id,
