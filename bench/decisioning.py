@@ -38,12 +38,11 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.run import run_step
+from bench.run import machine, run_step
 from orchestration.settings import connect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -203,23 +202,11 @@ def _compare(con, truth: Path) -> dict:
     return out
 
 
-def _has_table(con, schema: str, name: str) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables"
-            " where table_schema = $schema and table_name = $name",
-            {"schema": schema, "name": name},
-        ).fetchone()[0]
-    )
-
-
 def main() -> None:
     sizes = [int(s) for s in os.environ.get("BENCH_DECISION_SIZES", "200000,1000000").split(",")]
     base = Path(os.environ.get("BENCH_DIR", ROOT / "bench_data"))
     results = {
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
-        f"Python {platform.python_version()}",
+        "machine": machine(),
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": "make bench-decisioning  (BENCH_DECISION_SIZES="
         + ",".join(map(str, sizes))
@@ -238,20 +225,6 @@ def main() -> None:
         # a write-ahead log left by an interrupted run belongs to the old copy
         work.with_name(work.name + ".wal").unlink(missing_ok=True)
         shutil.copyfile(source, work)
-        # the runs `make bench` logged already (its daily step builds the queue): the
-        # comparison below is between this benchmark's two builds only
-        con = connect(work)
-        try:
-            earlier = [
-                run_id
-                for (run_id,) in con.execute(
-                    "select distinct run_id from marts.decision_log"
-                    if _has_table(con, "marts", "decision_log")
-                    else "select null where false"
-                ).fetchall()
-            ]
-        finally:
-            con.close()
         builds = [run_step(STEP, data_dir, source, customers, 90) for _ in range(2)]
         con = connect(work)
         try:
@@ -261,10 +234,12 @@ def main() -> None:
             decisions = dict(
                 con.execute("select decision, count(*) from marts.send_queue group by 1").fetchall()
             )
+            # this benchmark's two builds: the log's two latest runs (`make bench` may
+            # have logged the day's queue before)
             con.execute(
                 "create temp table bench_log as select * from marts.decision_log"
-                " where run_id not in (select unnest($earlier::varchar[]))",
-                {"earlier": earlier},
+                " where run_id in (select run_id from marts.decision_log group by run_id"
+                " order by max(logged_at) desc limit 2)"
             )
             (runs, distinct_keys) = con.execute(
                 "select count(distinct run_id), count(distinct idempotency_key) from bench_log"

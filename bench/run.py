@@ -109,14 +109,22 @@ def run_step(
     raise SystemExit(f"step {step} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
 
 
+def machine() -> str:
+    """The machine a benchmark ran on, for its results: architecture, cores, memory,
+    Python."""
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
+        f"Python {platform.python_version()}"
+    )
+
+
 def main() -> None:
     sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "20000,200000,1000000").split(",")]
     days = int(os.environ.get("BENCH_DAYS", "90"))
     base = Path(os.environ.get("BENCH_DIR", ROOT / "bench_data"))
     results = {
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
-        f"Python {platform.python_version()}",
+        "machine": machine(),
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": "make bench  (BENCH_SIZES=" + ",".join(map(str, sizes)) + f" BENCH_DAYS={days})",
         "runs": [],

@@ -103,6 +103,24 @@ def unbuilt(exc: Exception, models: str) -> typer.Exit | None:
     return None
 
 
+@contextmanager
+def explaining(models: str, not_found_hint: str) -> Iterator[None]:
+    """The expected failures of an explain report, each as the one-line error: a value
+    that names nothing (ExplainError, with `not_found_hint`) and a warehouse without the
+    relations the report reads (`models` names them)."""
+    from orchestration.identity.explain import ExplainError
+
+    try:
+        yield
+    except ExplainError as exc:
+        raise fail(str(exc), not_found_hint) from None
+    except Exception as exc:
+        error = unbuilt(exc, models)
+        if error is not None:
+            raise error from None
+        raise
+
+
 class ChorusGroup(typer.core.TyperGroup):
     """The `chorus` command group: an expected failure raised anywhere below a command
     (warehouse.WarehouseError, DuckDB's lock conflict) becomes the one-line error; an

@@ -12,10 +12,9 @@ from orchestration.commands.common import (
     DbPath,
     Target,
     console,
-    fail,
+    explaining,
     open_reader,
     plain,
-    unbuilt,
 )
 
 
@@ -45,23 +44,16 @@ def explain(
     local send time and reason."""
     from orchestration.cli import parse_as_of
     from orchestration.decisioning import explain as ex
-    from orchestration.identity.explain import ExplainError
 
     when = parse_as_of(as_of) if as_of else None
     con = open_reader(db, relations=ex.RELATIONS)
     try:
-        explanation = ex.explain(con, customer, when)
-    except ExplainError as exc:
-        raise fail(
-            str(exc),
+        with explaining(
+            "decisioning marts",
             'check the value; `chorus sql "select customer_id from marts.send_queue limit 5"`'
             " lists customers with decisions",
-        ) from None
-    except Exception as exc:  # a warehouse without the decisioning marts
-        error = unbuilt(exc, "decisioning marts")
-        if error is not None:
-            raise error from None
-        raise
+        ):
+            explanation = ex.explain(con, customer, when)
     finally:
         con.close()
     _print(explanation)

@@ -16,11 +16,11 @@ from orchestration.commands.common import (
     DbPath,
     Target,
     console,
+    explaining,
     fail,
     open_reader,
     parse_vars,
     progress_bar,
-    unbuilt,
 )
 
 
@@ -167,30 +167,24 @@ def explain(
 
     con = open_reader(db, relations=ex.RELATIONS)
     try:
-        focus = None
-        if ex.CUSTOMER_ID.match(query.strip()):
-            customer_id = query.strip()
-        else:
-            focus = _one(ex.find(con, query, identifier_type), query, identifier_type)
-            _print_identifier(con, focus)
-            customer_id = focus.customer_id
-        if customer_id is None:
-            return
-        explanation = ex.customer(con, customer_id)
-        _print_customer(explanation, records)
-        if with_ is not None:
-            other = _one(ex.find(con, with_, identifier_type), with_, identifier_type)
-            _print_path(con, explanation, focus, other)
-    except ex.ExplainError as exc:
-        raise fail(
-            str(exc),
+        with explaining(
+            "identity models",
             "check the value, or pass --type; list customers with `chorus identity-report`",
-        ) from None
-    except Exception as exc:  # a warehouse without the identity models
-        error = unbuilt(exc, "identity models")
-        if error is not None:
-            raise error from None
-        raise
+        ):
+            focus = None
+            if ex.CUSTOMER_ID.match(query.strip()):
+                customer_id = query.strip()
+            else:
+                focus = _one(ex.find(con, query, identifier_type), query, identifier_type)
+                _print_identifier(con, focus)
+                customer_id = focus.customer_id
+            if customer_id is None:
+                return
+            explanation = ex.customer(con, customer_id)
+            _print_customer(explanation, records)
+            if with_ is not None:
+                other = _one(ex.find(con, with_, identifier_type), with_, identifier_type)
+                _print_path(con, explanation, focus, other)
     finally:
         con.close()
 
