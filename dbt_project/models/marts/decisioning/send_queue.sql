@@ -111,20 +111,22 @@ budget_ranked as (
 
 ),
 
+-- why a candidate the hard suppressions let through is not sent (null: it is)
 ranks as (
 
     select
         topic_ranked.candidate_id,
-        topic_ranked.topic_rank,
-        channel_ranked.channel_rank,
-        budget_ranked.budget_rank,
-        -- sent: the topic's best, and it spends no budget or fits the channel's
-        -- allowance (a budget rank) and the customer's budget
-        topic_ranked.topic_rank = 1
-        and (
-            not topic_ranked.counts_toward_cap
-            or coalesce(budget_ranked.budget_rank <= fatigue.remaining_budget, false)
-        ) as is_sent
+        case
+            when topic_ranked.topic_rank > 1 then 'topic_taken'
+            when
+                topic_ranked.counts_toward_cap
+                and channel_ranked.channel_rank > channel_ranked.channel_allowance
+                then 'channel_limit'
+            when
+                topic_ranked.counts_toward_cap
+                and budget_ranked.budget_rank > coalesce(fatigue.remaining_budget, 0)
+                then 'over_budget'
+        end as fill_code
     from topic_ranked
     left join channel_ranked
         on topic_ranked.candidate_id = channel_ranked.candidate_id
@@ -135,13 +137,11 @@ ranks as (
 
 ),
 
-budgeted as (
+coded as (
 
     select
         scored.*,
-        ranks.topic_rank,
-        ranks.channel_rank,
-        ranks.budget_rank,
+        coalesce(scored.suppression_code, ranks.fill_code) as reason_code,
         coalesce(allowance.allowance, 0) as channel_allowance,
         coalesce(fatigue.weekly_cap, 0) as weekly_cap,
         coalesce(fatigue.contacts_last_7d, 0) as contacts_last_7d,
@@ -153,22 +153,6 @@ budgeted as (
         on scored.customer_id = allowance.customer_id and scored.channel = allowance.channel
     left join fatigue
         on scored.customer_id = fatigue.customer_id
-
-),
-
-coded as (
-
-    select
-        *,
-        coalesce(
-            suppression_code,
-            case
-                when topic_rank > 1 then 'topic_taken'
-                when counts_toward_cap and channel_rank > channel_allowance then 'channel_limit'
-                when counts_toward_cap and budget_rank > remaining_budget then 'over_budget'
-            end
-        ) as reason_code
-    from budgeted
 
 ),
 
@@ -217,7 +201,10 @@ queue_offers as (
             row_number() over (
                 partition by scored.customer_id, scored.promotion_family
                 order by
-                    case when ranks.is_sent then 0 else 1 end,
+                    case
+                        when ranks.candidate_id is not null and ranks.fill_code is null then 0
+                        else 1
+                    end,
                     scored.priority_score desc,
                     scored.campaign_id asc,
                     scored.candidate_id asc
