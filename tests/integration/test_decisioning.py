@@ -109,6 +109,8 @@ def _one(db: Path, sql: str) -> tuple:
 def _plant(db: Path) -> dict[str, tuple[str, str]]:
     """Plant one violation per invariant; return test name -> (column, planted value)."""
     q = "marts.send_queue"
+    # the queue is a view of the log's latest run: plants go into the log
+    log = "marts.decision_log"
     planted: dict[str, tuple[str, str]] = {}
 
     # consent: a message sent on a channel the customer does not consent to
@@ -119,7 +121,7 @@ def _plant(db: Path) -> dict[str, tuple[str, str]]:
         " where c.customer_id = s.customer_id and c.channel = 'sms'"
         " and c.purpose = 'marketing' and not c.is_consented) order by queue_id limit 1",
     )
-    execute(db, f"update {q} set channel = 'sms' where queue_id = '{queue_id}'")
+    execute(db, f"update {log} set channel = 'sms' where queue_id = '{queue_id}'")
     planted["assert_send_queue_sends_have_consent"] = ("queue_id", queue_id)
 
     # quiet hours: an email at 23:00 local
@@ -130,9 +132,9 @@ def _plant(db: Path) -> dict[str, tuple[str, str]]:
     )
     execute(
         db,
-        f"update {q} set local_send_time = date_trunc('day', local_send_time) + interval 23 hour"
+        f"update {log} set local_send_time = date_trunc('day', local_send_time) + interval 23 hour"
         f" where queue_id = '{queue_id}'",
-        f"update {q} set scheduled_at = cast(timezone(timezone, local_send_time) as timestamp)"
+        f"update {log} set scheduled_at = cast(timezone(timezone, local_send_time) as timestamp)"
         f" where queue_id = '{queue_id}'",
     )
     planted["assert_send_queue_sends_outside_quiet_hours"] = ("queue_id", queue_id)
@@ -144,7 +146,7 @@ def _plant(db: Path) -> dict[str, tuple[str, str]]:
     )
     execute(
         db,
-        f"update {q} set decision = 'send', reason_code = null where queue_id = ("
+        f"update {log} set decision = 'send', reason_code = null where queue_id = ("
         f"select min(queue_id) from {q} where customer_id = '{customer_id}'"
         " and reason_code = 'over_budget')",
     )
@@ -156,7 +158,7 @@ def _plant(db: Path) -> dict[str, tuple[str, str]]:
     )
     execute(
         db,
-        f"update {q} set decision = 'send', reason_code = null, channel = 'email'"
+        f"update {log} set decision = 'send', reason_code = null, channel = 'email'"
         f" where queue_id = '{queue_id}'",
     )
     planted["assert_send_queue_sends_avoid_suppressed_scopes"] = ("queue_id", queue_id)
@@ -169,7 +171,7 @@ def _plant(db: Path) -> dict[str, tuple[str, str]]:
     )
     execute(
         db,
-        f"update {q} set decision = 'send', reason_code = null, channel = 'email'"
+        f"update {log} set decision = 'send', reason_code = null, channel = 'email'"
         f" where queue_id = '{queue_id}'",
     )
     planted["assert_send_queue_one_topic_per_window"] = ("queue_id", queue_id)
@@ -179,7 +181,7 @@ def _plant(db: Path) -> dict[str, tuple[str, str]]:
         db, f"select queue_id from {q} where reason_code = 'holdout' order by queue_id limit 1"
     )
     execute(
-        db, f"update {q} set decision = 'send', reason_code = null where queue_id = '{queue_id}'"
+        db, f"update {log} set decision = 'send', reason_code = null where queue_id = '{queue_id}'"
     )
     planted["assert_send_queue_holdout_never_sends"] = ("queue_id", queue_id)
 
@@ -191,9 +193,10 @@ def _plant(db: Path) -> dict[str, tuple[str, str]]:
     )
     execute(
         db,
-        f"insert into {q} select * replace (queue_id || '-planted' as queue_id,"
+        f"insert into {log} select * replace (queue_id || '-planted' as queue_id,"
         " 'PLANTED99' as offer_code, idempotency_key || '-planted' as idempotency_key,"
-        f" topic || '-planted' as topic) from {q} where queue_id = '{queue_id}'",
+        f" topic || '-planted' as topic) from {log} where queue_id = '{queue_id}'"
+        f" and logged_at = (select max(logged_at) from {log})",
     )
     planted["assert_send_queue_offers_are_consistent"] = ("customer_id", customer_id)
 
@@ -205,8 +208,8 @@ def _plant(db: Path) -> dict[str, tuple[str, str]]:
     )
     execute(
         db,
-        f"update {q} set scheduled_at = (select ends_at + interval 1 hour from seeds.campaigns"
-        f" where campaign_id = {q}.campaign_id) where queue_id = '{queue_id}'",
+        f"update {log} set scheduled_at = (select ends_at + interval 1 hour from seeds.campaigns"
+        f" where campaign_id = {log}.campaign_id) where queue_id = '{queue_id}'",
     )
     planted["assert_send_queue_sends_inside_campaign_window"] = ("queue_id", queue_id)
 

@@ -6,8 +6,8 @@ every mart must be the same on each engine.
 - timestamps to the second;
 - customer ids (and every other text) identical.
 
-The relations compared are every table dbt builds in the schemas `seeds` and `marts`,
-read from the DuckDB build, so a new mart is covered the day it is added. PostgreSQL
+The relations compared are every table and view dbt builds in the schemas `seeds` and
+`marts`, read from the DuckDB build, so a new mart is covered the day it is added. PostgreSQL
 runs in `make test`; Spark in `make test-spark` (marker `spark`).
 """
 
@@ -74,7 +74,9 @@ def duckdb_reference(business, as_of, tmp_path_factory) -> dict[str, list[tuple]
             f"{schema}.{name}"
             for schema, name in con.execute(
                 "select schema_name, table_name from duckdb_tables() where schema_name in "
-                f"{COMPARED_SCHEMAS} order by 1, 2"
+                f"{COMPARED_SCHEMAS} union all select schema_name, view_name from"
+                f" duckdb_views() where not internal and schema_name in {COMPARED_SCHEMAS}"
+                " order by 1, 2"
             ).fetchall()
         ]
         out = {}
@@ -183,11 +185,32 @@ def _compare(reference, engine: str) -> None:
         assert_same_relation(relation, expected, actual[relation], engine)
 
 
+def _decide_again(reference, db: Path, work: Path, as_of: str, engine: str) -> None:
+    """A second run of the send queue for the same as_of: decision_log (materialized
+    'ledger') inserts its rows after the first run's, and send_queue, the latest run,
+    is the same queue."""
+    outcome = run_dbt(
+        ["run", "--select", "decision_log", "send_queue"],
+        vars={"chorus_as_of": as_of},
+        db_path=db,
+        work_dir=work,
+    )
+    assert outcome.success, outcome.failures[:10] or outcome.exception
+    actual = _fetch_native(["marts.send_queue", "marts.decision_log"])
+    assert_same_relation(
+        "marts.send_queue", reference["marts.send_queue"], actual["marts.send_queue"], engine
+    )
+    columns, rows = actual["marts.decision_log"]
+    runs = {row[columns.index("run_id")] for row in rows}
+    assert len(runs) == 2 and len(rows) == 2 * len(reference["marts.send_queue"][1])
+
+
 def test_postgres_builds_the_same_marts_as_duckdb(
     duckdb_reference, business, as_of, tmp_path, postgres_db
 ):
     _build(business, tmp_path / "check.duckdb", tmp_path, as_of, "postgres")
     _compare(duckdb_reference, "postgres")
+    _decide_again(duckdb_reference, tmp_path / "check.duckdb", tmp_path, as_of, "postgres")
 
 
 @pytest.mark.spark
@@ -208,6 +231,7 @@ def test_spark_builds_the_same_marts_as_duckdb(
         "unit_test",
     )
     _compare(duckdb_reference, "spark")
+    _decide_again(duckdb_reference, tmp_path / "check.duckdb", tmp_path, as_of, "spark")
 
 
 @pytest.mark.spark_full

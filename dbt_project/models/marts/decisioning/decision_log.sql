@@ -1,30 +1,374 @@
--- One row per send_queue row of every run (dbt invocation) that built it: the
--- append-only ledger of what was sent, held or suppressed and why, across all channels,
--- for audits, fatigue and attribution. Never rewritten: --full-refresh keeps it
--- (full_refresh=false), and a re-run for the same as_of appends its own rows, whose
--- idempotency keys equal the earlier run's.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    full_refresh=false,
-    on_schema_change='append_new_columns',
-) }}
+-- One row per candidate message considered at as_of (int_decision_candidates) of every
+-- run (dbt invocation) that decided the queue: the append-only ledger of what was
+-- sent, held or suppressed and why, across all channels, for audits, fatigue and
+-- attribution. send_queue is its latest run (a view): the decisions are made here and
+-- written once. Never rewritten (materialized='ledger', macros/chorus_ledger.sql: rows
+-- are inserted, --full-refresh keeps them), and a re-run for the same as_of appends its
+-- own rows, whose idempotency keys equal the earlier run's.
+-- A row holds the decision (send, hold, suppress), channel, send time and offer, and why.
+-- Hard suppressions decide first (int_decision_scored.suppression_code). Then each
+-- customer's budget is filled greedily by priority score (ties: campaign, candidate):
+--   1. at most one message per topic (the best one);
+--   2. a marketing message on a contact channel fits the channel's allowance of the
+--      period (int_decision_channel_allowance: daily maximum, ramp after a pause);
+--   3. and the customer's remaining weekly budget (customer_fatigue.remaining_budget:
+--      weekly_cap less the marketing contacts of the trailing 7 days on all channels).
+-- Transactional messages and paid audiences count toward no cap. What does not fit is
+-- held when it is still valid next period, else suppressed as stale. A greedy fill is
+-- the knapsack's answer here: every message costs one unit of budget, so the highest
+-- scores are the most value (docs/DECISIONS.md "The send queue fills greedily").
+-- The offer: the code the customer was first offered in the campaign's promotion family
+-- (contacts, any channel), else the code of the family's best candidate in this queue.
+-- idempotency_key hashes customer, campaign, journey, step and the period (as_of's
+-- period of chorus_decision_period_hours): a re-run in the period gives the same keys.
+{{ config(materialized='ledger') }}
 
-select
-    '{{ invocation_id }}' as run_id,
-    queue.queue_id,
-    queue.as_of,
-    queue.customer_id,
-    queue.campaign_id,
-    queue.journey_id,
-    queue.step,
-    queue.decision,
-    queue.reason_code,
-    queue.reason,
-    queue.channel,
-    queue.scheduled_at,
-    queue.priority_score,
-    queue.offer_code,
-    queue.idempotency_key,
-    cast('{{ chorus_format_timestamp(run_started_at) }}' as {{ dbt.type_timestamp() }}) as logged_at
-from {{ ref('send_queue') }} as queue
+with
+
+scored as {{ chorus_not_materialized() }} (
+
+    select * from {{ ref('int_decision_scored') }}
+
+),
+
+fatigue as (
+
+    select
+        customer_id,
+        weekly_cap,
+        contacts_last_7d,
+        remaining_budget
+    from {{ ref('customer_fatigue') }}
+
+),
+
+allowance as (
+
+    select * from {{ ref('int_decision_channel_allowance') }}
+
+),
+
+-- The fill ranks narrow rows (the columns it orders and partitions by) and joins the
+-- ranks back to the scored rows once: a window sorts every column it carries, and the
+-- scored rows carry forty (docs/DECISIONS.md "The send queue at 1M").
+ranking as (
+
+    select
+        candidate_id,
+        customer_id,
+        campaign_id,
+        topic,
+        channel,
+        counts_toward_cap,
+        priority_score
+    from scored
+    where suppression_code is null
+
+),
+
+-- 1. the best message per topic
+topic_ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by customer_id, topic
+            order by priority_score desc, campaign_id asc, candidate_id asc
+        ) as topic_rank
+    from ranking
+
+),
+
+-- 2. the topics' best messages that spend budget, in the channel's allowance
+channel_ranked as (
+
+    select
+        topic_ranked.candidate_id,
+        topic_ranked.customer_id,
+        topic_ranked.campaign_id,
+        topic_ranked.priority_score,
+        row_number() over (
+            partition by topic_ranked.customer_id, topic_ranked.channel
+            order by
+                topic_ranked.priority_score desc,
+                topic_ranked.campaign_id asc,
+                topic_ranked.candidate_id asc
+        ) as channel_rank,
+        coalesce(allowance.allowance, 0) as channel_allowance
+    from topic_ranked
+    left join allowance
+        on
+            topic_ranked.customer_id = allowance.customer_id
+            and topic_ranked.channel = allowance.channel
+    where topic_ranked.topic_rank = 1 and topic_ranked.counts_toward_cap
+
+),
+
+-- 3. those within their channel's allowance, in the customer's remaining budget
+budget_ranked as (
+
+    select
+        candidate_id,
+        row_number() over (
+            partition by customer_id
+            order by priority_score desc, campaign_id asc, candidate_id asc
+        ) as budget_rank
+    from channel_ranked
+    where channel_rank <= channel_allowance
+
+),
+
+-- why a candidate the hard suppressions let through is not sent (null: it is)
+ranks as (
+
+    select
+        topic_ranked.candidate_id,
+        case
+            when topic_ranked.topic_rank > 1 then 'topic_taken'
+            when
+                topic_ranked.counts_toward_cap
+                and channel_ranked.channel_rank > channel_ranked.channel_allowance
+                then 'channel_limit'
+            when
+                topic_ranked.counts_toward_cap
+                and budget_ranked.budget_rank > coalesce(fatigue.remaining_budget, 0)
+                then 'over_budget'
+        end as fill_code
+    from topic_ranked
+    left join channel_ranked
+        on topic_ranked.candidate_id = channel_ranked.candidate_id
+    left join budget_ranked
+        on topic_ranked.candidate_id = budget_ranked.candidate_id
+    left join fatigue
+        on topic_ranked.customer_id = fatigue.customer_id
+
+),
+
+coded as (
+
+    select
+        scored.*,
+        coalesce(scored.suppression_code, ranks.fill_code) as reason_code,
+        coalesce(allowance.allowance, 0) as channel_allowance,
+        coalesce(fatigue.weekly_cap, 0) as weekly_cap,
+        coalesce(fatigue.contacts_last_7d, 0) as contacts_last_7d,
+        coalesce(fatigue.remaining_budget, 0) as remaining_budget
+    from scored
+    left join ranks
+        on scored.candidate_id = ranks.candidate_id
+    left join allowance
+        on scored.customer_id = allowance.customer_id and scored.channel = allowance.channel
+    left join fatigue
+        on scored.customer_id = fatigue.customer_id
+
+),
+
+decided as (
+
+    select
+        *,
+        case
+            when reason_code is null then 'send'
+            when suppression_code is not null then 'suppress'
+            -- still valid next period: the campaign runs on, and the step is not stale
+            when
+                campaign_ends_at
+                > {{ dbt.dateadd('hour', var('chorus_decision_period_hours'), chorus_as_of()) }}
+                and due_at > {{ dbt.dateadd(
+                    'hour',
+                    var('chorus_decision_period_hours') - 24 * var('chorus_journey_stale_days'),
+                    chorus_as_of()
+                ) }}
+                then 'hold'
+            else 'suppress'
+        end as decision
+    from coded
+
+),
+
+offered_before as (
+
+    select * from {{ ref('int_decision_first_offers') }}
+
+),
+
+-- the code of each promotion family's best candidate in this queue (sends first), for
+-- a customer offered none in the family before
+queue_offers as (
+
+    select
+        customer_id,
+        promotion_family,
+        campaign_offer_code as offer_code
+    from (
+        select
+            scored.customer_id,
+            scored.promotion_family,
+            scored.campaign_offer_code,
+            row_number() over (
+                partition by scored.customer_id, scored.promotion_family
+                order by
+                    case
+                        when ranks.candidate_id is not null and ranks.fill_code is null then 0
+                        else 1
+                    end,
+                    scored.priority_score desc,
+                    scored.campaign_id asc,
+                    scored.candidate_id asc
+            ) as family_rank
+        from scored
+        left join ranks
+            on scored.candidate_id = ranks.candidate_id
+        where scored.campaign_offer_code is not null and scored.promotion_family is not null
+    ) as family_ranked
+    where family_rank = 1
+
+),
+
+offers as (
+
+    select
+        decided.*,
+        case
+            when decided.campaign_offer_code is null then null
+            when decided.promotion_family is null then decided.campaign_offer_code
+            else coalesce(offered_before.offer_code, queue_offers.offer_code)
+        end as offer_code,
+        offered_before.offer_code is not null as is_offer_reused
+    from decided
+    left join offered_before
+        on
+            decided.customer_id = offered_before.customer_id
+            and decided.promotion_family = offered_before.promotion_family
+    left join queue_offers
+        on
+            decided.customer_id = queue_offers.customer_id
+            and decided.promotion_family = queue_offers.promotion_family
+
+),
+
+explained as (
+
+    select
+        *,
+        '{{ chorus_decision_period_id() }}' as period_id,
+        -- as a decimal: PostgreSQL rounds a double half to even, the others half away
+        cast(round(cast(priority_score * 100 as decimal(18, 6))) as {{ dbt.type_int() }})
+            as priority_points,
+        {{ dbt.concat([
+            "lpad(cast(cast(extract(hour from local_send_time) as " ~ dbt.type_int() ~ ") as " ~ dbt.type_string() ~ "), 2, '0')",
+            "':'",
+            "lpad(cast(cast(extract(minute from local_send_time) as " ~ dbt.type_int() ~ ") as " ~ dbt.type_string() ~ "), 2, '0')",
+        ]) }} as local_clock
+    from offers
+
+),
+
+final as (
+
+    select
+        {{ dbt.hash(dbt.concat(['candidate_id', "'|" ~ chorus_as_of_text() ~ "'"])) }} as queue_id,
+        customer_id,
+        campaign_id,
+        journey_id,
+        step,
+        decision,
+        reason_code,
+        case reason_code
+            when 'no_consented_channel' then {{ dbt.concat([
+                "'no consented, reachable channel allows this campaign ('",
+                "coalesce(blocked_channels, 'no channel allowed')", "')'",
+            ]) }}
+            when 'purchased_product' then {{ dbt.concat(["'suppressed: '", 'suppression_reason']) }}
+            when
+                'purchased_category'
+                then {{ dbt.concat(["'suppressed: '", 'suppression_reason']) }}
+            when 'cooling_off' then {{ dbt.concat(["'cooling off: '", 'suppression_reason']) }}
+            when 'excluded_objective' then {{ dbt.concat(["'excluded: '", 'suppression_reason']) }}
+            when 'suppressed_topic' then {{ dbt.concat(["'suppressed: '", 'suppression_reason']) }}
+            when 'topic_recently_contacted' then {{ dbt.concat([
+                "'topic '", 'topic', "' already contacted on some channel within "
+                ~ var('chorus_topic_window_days') ~ " days'",
+            ]) }}
+            when 'journey_exited' then {{ dbt.concat([
+                "'left journey '", 'journey_id', "': its exit event happened after the journey began'",
+            ]) }}
+            when 'campaign_window_closed'
+                then 'outside the campaign window: not running, or ending before any send time'
+            when 'holdout' then 'in the global holdout group (no sends; measures incremental lift)'
+            when 'topic_taken' then {{ dbt.concat([
+                "'a higher-priority message on topic '", 'topic', "' goes this period'",
+            ]) }}
+            when 'channel_limit' then {{ dbt.concat([
+                "'the '", 'channel', "' allowance of the period is used (daily maximum or ramp after a pause)'",
+            ]) }}
+            when 'over_budget' then {{ dbt.concat([
+                "'over the weekly budget: '",
+                "cast(remaining_budget as " ~ dbt.type_string() ~ ")",
+                "' of '", "cast(weekly_cap as " ~ dbt.type_string() ~ ")",
+                "' left, taken by higher-priority messages'",
+            ]) }}
+            else {{ dbt.concat([
+                "'send by '", 'channel', "' at '", 'local_clock', "' '", 'timezone',
+                "case when at_peak_hour then ' (peak hour)' else '' end",
+                "', priority '", "cast(priority_points as " ~ dbt.type_string() ~ ")",
+                "case when counts_toward_cap then "
+                    ~ dbt.concat([
+                        "', budget '", "cast(remaining_budget as " ~ dbt.type_string() ~ ")",
+                        "' of '", "cast(weekly_cap as " ~ dbt.type_string() ~ ")", "' left'",
+                    ])
+                    ~ " else ', counts toward no cap' end",
+            ]) }}
+        end
+        || case
+            when
+                decision = 'suppress' and suppression_code is null
+                then ' (stale by next period)'
+            else ''
+        end
+            as reason,
+        channel,
+        case
+            when decision = 'suppress' and suppression_code is not null then null else scheduled_at
+        end
+            as scheduled_at,
+        case
+            when decision = 'suppress' and suppression_code is not null then null else
+                local_send_time
+        end
+            as local_send_time,
+        timezone,
+        priority_score,
+        value_score,
+        urgency_score,
+        relevance_score,
+        channel_fit_score,
+        timing_score,
+        expected_engagement,
+        offer_code,
+        is_offer_reused,
+        topic,
+        objective,
+        purpose,
+        promotion_family,
+        counts_toward_cap,
+        remaining_budget,
+        weekly_cap,
+        contacts_last_7d,
+        channel_allowance,
+        candidate_source,
+        due_at,
+        case when journey_id is not null then qualified_at end as journey_started_at,
+        {{ dbt.hash(dbt.concat([
+            'customer_id', "'|'", 'campaign_id', "'|'", "coalesce(journey_id, '')", "'|'",
+            "coalesce(cast(step as " ~ dbt.type_string() ~ "), '')", "'|'", 'period_id',
+        ])) }} as idempotency_key,
+        {{ chorus_as_of() }} as as_of,
+        '{{ invocation_id }}' as run_id,
+        cast('{{ chorus_format_timestamp(run_started_at) }}' as {{ dbt.type_timestamp() }})
+            as logged_at
+    from explained
+
+)
+
+select * from final
