@@ -7,6 +7,7 @@
   it reports is the planted one;
 - building twice for the same as_of gives an identical send_queue, and decision_log
   keeps both runs, with the same idempotency keys;
+- decision_log adds a column the model gained and keeps one it dropped;
 - every audience model is in chorus_audiences() and the reverse.
 """
 
@@ -272,6 +273,41 @@ def test_the_same_as_of_builds_the_same_queue(warehouse, tmp_path):
         " group by 1, 2, 3 having count(distinct run_id) <> 2)",
     )[0]
     assert differ == 0
+
+
+def test_the_ledger_adds_new_columns_and_keeps_old_ones(warehouse, tmp_path):
+    """decision_log (materialized 'ledger', macros/chorus_ledger.sql) on a log written by
+    an older version: a column the model gained is added to the table (null in the old
+    rows), a column the model no longer writes stays (null in the new rows), and the
+    new run's rows go in by name whatever the table's column order."""
+    db = tmp_path / "ledger.duckdb"
+    shutil.copy(warehouse.db, db)
+    q = "marts.send_queue"
+    before = sorted(query(db, f"select queue_id, decision, reason, weekly_cap from {q}"))
+    execute(
+        db,
+        "alter table marts.decision_log drop column weekly_cap",
+        "alter table marts.decision_log add column legacy_note varchar",
+        "update marts.decision_log set legacy_note = 'old'",
+    )
+    outcome = run_dbt(
+        ["run", "--select", "decision_log", "send_queue"],
+        vars=warehouse.vars,
+        db_path=db,
+        work_dir=tmp_path,
+    )
+    assert outcome.success, outcome.failures or outcome.exception
+    after = sorted(query(db, f"select queue_id, decision, reason, weekly_cap from {q}"))
+    assert after == before
+    runs = query(
+        db,
+        "select count(weekly_cap), count(legacy_note), count(*) from marts.decision_log"
+        " group by run_id order by min(logged_at)",
+    )
+    rows = len(before)
+    assert runs == [(0, rows, rows), (rows, 0, rows)]
+    (last,) = query(db, "select column_name from (describe marts.decision_log)")[-1]
+    assert last == "weekly_cap"
 
 
 def test_every_audience_model_is_listed():
