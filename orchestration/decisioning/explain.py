@@ -15,8 +15,13 @@ from orchestration.masking import mask
 
 QUEUE = "marts.send_queue"
 LOG = "marts.decision_log"
-# what explain shows of a candidate, in send_queue and decision_log alike
-COLUMNS = "campaign_id, journey_id, step, decision, channel, priority_score, offer_code, reason"
+# what explain shows of a candidate, in send_queue and decision_log alike (the queue is
+# the log's latest run; a run logged before the log kept local times has them null, and
+# shows its UTC time)
+COLUMNS = (
+    "campaign_id, journey_id, step, decision, channel, priority_score, offer_code, reason,"
+    " local_send_time, timezone, scheduled_at"
+)
 # everything explain reads (copied into DuckDB first on the postgres and spark targets)
 RELATIONS = [
     "marts.customer_identifiers",
@@ -132,9 +137,7 @@ def _candidates(con, customer_id: str, as_of: str | None) -> tuple[datetime | No
     )
     if as_of is None:
         rows = con.execute(
-            f"select {COLUMNS}, local_send_time, timezone, scheduled_at from {QUEUE}"
-            " where customer_id = ?" + order,
-            [customer_id],
+            f"select {COLUMNS} from {QUEUE} where customer_id = ?" + order, [customer_id]
         ).fetchall()
         built = _row(con, f"select max(as_of) as as_of from {QUEUE}", [])
         built_as_of = built["as_of"] if built else None
@@ -158,9 +161,7 @@ def _candidates(con, customer_id: str, as_of: str | None) -> tuple[datetime | No
                 + "); build it with `chorus build --as-of ...`"
             )
         rows = con.execute(
-            # the log keeps the UTC time only
-            f"select {COLUMNS}, null, null, scheduled_at from {LOG}"
-            " where run_id = ? and customer_id = ?" + order,
+            f"select {COLUMNS} from {LOG} where run_id = ? and customer_id = ?" + order,
             [run["run_id"], customer_id],
         ).fetchall()
         built_as_of = run["as_of"]

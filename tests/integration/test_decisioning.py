@@ -366,6 +366,9 @@ def test_explain_prints_every_decision_of_a_customer(warehouse, monkeypatch):
     logged = _explain(warehouse.db, monkeypatch, customer_id, "--as-of", as_of.isoformat())
     assert logged.exit_code == 0, logged.output
     assert f"candidate messages ({candidates})" in logged.output
+    # the queue is the log's latest run: the same candidates, local send times included
+    section = f"candidate messages ({candidates})"
+    assert logged.output.split(section)[1] == result.output.split(section)[1]
 
 
 def test_explain_says_what_to_do_when_nothing_matches(warehouse, monkeypatch):
