@@ -73,6 +73,9 @@ curve_tiers as (
 
 ),
 
+-- the window counts back 7 days (604800 epoch seconds), so a message sent before the
+-- first second of the curve's days less 7 days is in no kept message's frame: left
+-- out, the window sorts about half the history (at 1M customers 6.7M messages to 4.3M)
 pressured as (
 
     select
@@ -83,6 +86,7 @@ pressured as (
             range between 604800 preceding and 1 preceding
         ) as contacts_7d
     from marketing
+    where sent_epoch >= {{ chorus_epoch_seconds(window_start) }} - 604800
 
 ),
 
