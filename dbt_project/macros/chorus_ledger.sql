@@ -8,6 +8,8 @@
     customers took 22.6 s that way against 17.6 s inserted directly (docs/DECISIONS.md
     "The queue is the log's latest run").
 
+    Indexes (config `indexes`, as dbt's table takes it): created with the table.
+
     Columns: a column the query gains is added to the table (dbt's
     append_new_columns, read from an empty relation of the query's shape, which every
     engine builds without running the query); a column the table has and the query
@@ -61,6 +63,9 @@
     {%- call statement('main') -%}
         {{ build_sql }}
     {%- endcall -%}
+    {%- if existing_relation is none -%}
+        {%- do create_indexes(target_relation) -%}
+    {%- endif -%}
 
     {%- do apply_grants(target_relation, grant_config, should_revoke=existing_relation is none) -%}
     {%- do persist_docs(target_relation, model) -%}

@@ -2,17 +2,24 @@
 marts the send queue was decided from (identifiers, consent, fatigue, suppressions) and
 the queue itself, or, with an as_of, the decision_log rows of the latest run for that
 as_of; it never recomputes a decision. Identifier values are masked.
+
+On DuckDB it reads the warehouse. On PostgreSQL and Spark (`explain_native`) it finds the
+customer on the engine, copies that customer's rows of each relation into an in-memory
+DuckDB and reads them there with the same SQL; which runs the log holds is asked of the
+engine, since the customer may have no row in a run.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from orchestration.identity.explain import CUSTOMER_ID, ExplainError, find
+from orchestration.identity.explain import CUSTOMER_ID, ExplainError, normalized
 from orchestration.masking import mask
 
+IDENTIFIERS = "marts.customer_identifiers"
 QUEUE = "marts.send_queue"
 LOG = "marts.decision_log"
 # what explain shows of a candidate, in send_queue and decision_log alike (the queue is
@@ -22,17 +29,20 @@ COLUMNS = (
     "campaign_id, journey_id, step, decision, channel, priority_score, offer_code, reason,"
     " local_send_time, timezone, scheduled_at"
 )
-# everything explain reads (copied into DuckDB first on the postgres and spark targets)
+# everything explain reads of a customer, each by its customer_id (on the postgres and
+# spark targets the customer's rows are copied into DuckDB first)
 RELATIONS = [
-    "marts.customer_identifiers",
+    IDENTIFIERS,
     "marts.customers",
     "marts.customer_consent",
     "marts.customer_fatigue",
     "marts.suppressions",
     QUEUE,
     LOG,
-    "seeds.campaigns",
 ]
+# a statement in SQL that DuckDB, PostgreSQL and Spark all read, with `?` markers and
+# their values -> its rows
+Read = Callable[[str, list], list[tuple]]
 
 
 @dataclass
@@ -60,19 +70,25 @@ class Explanation:
     candidates: list[Candidate]
 
 
-def resolve(con, query: str) -> tuple[str, str | None]:
+def resolve(read: Read, query: str) -> tuple[str, str | None]:
     """The customer id of a customer id, an email, a phone or another identifier."""
     text = query.strip()
     if CUSTOMER_ID.match(text):
         return text, None
-    matches = [m for m in find(con, text) if m.customer_id is not None]
-    if not matches:
+    values = normalized(text)
+    rows = read(
+        f"select distinct customer_id from {IDENTIFIERS}"
+        f" where identifier_value in ({', '.join('?' for _ in values)})"
+        " and customer_id is not null",
+        values,
+    )
+    if not rows:
         raise ExplainError(
             f"no customer with the identifier {mask(text)} (emails and phones are matched as"
             " staging normalizes them: lower-cased, E.164; a shared or junk identifier"
             " belongs to no one)"
         )
-    customers = sorted({m.customer_id for m in matches})
+    customers = sorted(row[0] for row in rows)
     if len(customers) > 1:
         raise ExplainError(
             f"{mask(text)} is an identifier of {len(customers)} customers"
@@ -81,8 +97,46 @@ def resolve(con, query: str) -> tuple[str, str | None]:
     return customers[0], mask(text)
 
 
+def reader_of(con) -> Read:
+    """`Read` on a DuckDB connection."""
+    return lambda sql, params: con.execute(sql, params).fetchall()
+
+
 def explain(con, query: str, as_of: str | None = None) -> Explanation:
-    customer_id, resolved_from = resolve(con, query)
+    """The explanation from a DuckDB warehouse."""
+    read = reader_of(con)
+    customer_id, resolved_from = resolve(read, query)
+    return explain_customer(con, read, customer_id, resolved_from, as_of)
+
+
+def explain_native(query: str, as_of: str | None = None, target: str | None = None) -> Explanation:
+    """The explanation from the postgres or spark target: the customer found there, their
+    rows of RELATIONS copied into an in-memory DuckDB."""
+    from orchestration.engines.reader import Native, local_copy
+
+    native = Native(target)
+    try:
+        native.require(RELATIONS)
+
+        def read(sql: str, params: list) -> list[tuple]:
+            return native.query(sql, params)[1]
+
+        customer_id, resolved_from = resolve(read, query)
+        by_customer = ("customer_id = ?", [customer_id])
+        con = local_copy(RELATIONS, rows=dict.fromkeys(RELATIONS, by_customer), native=native)
+        try:
+            return explain_customer(con, read, customer_id, resolved_from, as_of)
+        finally:
+            con.close()
+    finally:
+        native.close()
+
+
+def explain_customer(
+    con, read: Read, customer_id: str, resolved_from: str | None, as_of: str | None
+) -> Explanation:
+    """`con` holds the customer's rows (the warehouse, or a copy of them); `read` asks the
+    warehouse itself which runs the log holds."""
     profile = _row(
         con,
         "select customer_id, is_known, lifecycle_stage, timezone, country"
@@ -94,7 +148,7 @@ def explain(con, query: str, as_of: str | None = None) -> Explanation:
     identifiers = [
         (kind, mask(value), bool(shared))
         for kind, value, shared in con.execute(
-            "select identifier_type, identifier_value, is_shared from marts.customer_identifiers"
+            f"select identifier_type, identifier_value, is_shared from {IDENTIFIERS}"
             " where customer_id = ? order by identifier_type, identifier_value",
             [customer_id],
         ).fetchall()
@@ -116,7 +170,7 @@ def explain(con, query: str, as_of: str | None = None) -> Explanation:
         " where customer_id = ? order by starts_at, scope, scope_value",
         [customer_id],
     ).fetchall()
-    built_as_of, candidates = _candidates(con, customer_id, as_of)
+    built_as_of, candidates = _candidates(con, read, customer_id, as_of)
     return Explanation(
         customer_id=customer_id,
         as_of=built_as_of,
@@ -130,7 +184,9 @@ def explain(con, query: str, as_of: str | None = None) -> Explanation:
     )
 
 
-def _candidates(con, customer_id: str, as_of: str | None) -> tuple[datetime | None, list]:
+def _candidates(
+    con, read: Read, customer_id: str, as_of: str | None
+) -> tuple[datetime | None, list]:
     order = (
         " order by case decision when 'send' then 0 when 'hold' then 1 else 2 end,"
         " priority_score desc nulls last, campaign_id"
@@ -139,32 +195,31 @@ def _candidates(con, customer_id: str, as_of: str | None) -> tuple[datetime | No
         rows = con.execute(
             f"select {COLUMNS} from {QUEUE} where customer_id = ?" + order, [customer_id]
         ).fetchall()
-        built = _row(con, f"select max(as_of) as as_of from {QUEUE}", [])
-        built_as_of = built["as_of"] if built else None
+        built = read(f"select max(as_of) from {QUEUE}", [])
+        built_as_of = built[0][0] if built else None
     else:
-        run = _row(
-            con,
+        runs = read(
             f"select run_id, as_of from {LOG} where as_of = cast(? as timestamp)"
             " order by logged_at desc, run_id desc limit 1",
             [as_of],
         )
-        if run is None:
+        if not runs:
             known = [
                 str(value)
-                for (value,) in con.execute(
-                    f"select distinct as_of from {LOG} order by 1 desc limit 5"
-                ).fetchall()
+                for (value,) in read(
+                    f"select distinct as_of from {LOG} order by as_of desc limit 5", []
+                )
             ]
             raise ExplainError(
                 f"no send queue was built for as_of {as_of} (decision_log holds "
                 + (", ".join(known) if known else "no run yet")
                 + "); build it with `chorus build --as-of ...`"
             )
+        run_id, built_as_of = runs[0]
         rows = con.execute(
             f"select {COLUMNS} from {LOG} where run_id = ? and customer_id = ?" + order,
-            [run["run_id"], customer_id],
+            [run_id, customer_id],
         ).fetchall()
-        built_as_of = run["as_of"]
     candidates = []
     for row in rows:
         campaign, journey, step, decision, channel, priority, offer, reason = row[:8]

@@ -3,9 +3,9 @@
 - `Native`: run a query in the target's own SQL (`chorus sql`), list the built relations
   with their persisted descriptions and count rows (the run summary).
 - `local_copy`: the relations a report needs, copied from PostgreSQL or Spark into an
-  in-memory DuckDB, so the identity reports keep one SQL dialect and one code path. At the
-  sizes a report reads (two identity marts) the copy costs seconds (see DECISIONS.md,
-  "Engines").
+  in-memory DuckDB, so the reports keep one SQL dialect and one code path. At the sizes
+  a report reads (two identity marts) the copy costs seconds (see DECISIONS.md,
+  "Engines"); a report about one customer copies only that customer's rows (`rows`).
 """
 
 from __future__ import annotations
@@ -44,14 +44,18 @@ class Native:
         else:
             raise ValueError("Native reads postgres or spark; DuckDB has warehouse.open_reader")
 
-    def query(self, sql: str) -> tuple[list[str], list[tuple]]:
-        """(column names, rows) of one statement in the target's SQL."""
+    def query(self, sql: str, params: list | None = None) -> tuple[list[str], list[tuple]]:
+        """(column names, rows) of one statement in the target's SQL. `params` fill its
+        `?` markers, as DuckDB's do (the statement then holds no other `?` or `%`)."""
         if self.engine == "postgres":
             import psycopg2
 
             with self.con.cursor() as cur:
                 try:
-                    cur.execute(sql)
+                    if params:
+                        cur.execute(sql.replace("?", "%s"), params)
+                    else:
+                        cur.execute(sql)
                 except psycopg2.Error as exc:
                     raise WarehouseError(
                         f"PostgreSQL rejected the query: {str(exc).strip().splitlines()[0]}",
@@ -64,7 +68,7 @@ class Native:
         from pyspark.errors import PySparkException
 
         try:
-            frame = self.spark.sql(sql)
+            frame = self.spark.sql(sql, args=params) if params else self.spark.sql(sql)
             rows = frame.collect()
         except PySparkException as exc:
             raise WarehouseError(
@@ -101,43 +105,62 @@ class Native:
         _, rows = self.query(f"select count(*) from {quote}{schema}{quote}.{quote}{name}{quote}")
         return int(rows[0][0])
 
-    def fetch_arrow(self, relation: str) -> Any:
-        """The whole relation as a pyarrow Table."""
+    def fetch_arrow(self, relation: str, where: str | None = None, params: list | None = None):
+        """The relation as a pyarrow Table: whole, or the rows of a where clause whose `?`
+        markers `params` fill."""
         import pyarrow as pa
 
-        if self.engine == "spark":
+        if self.engine == "spark" and where is None:
             return self.spark.table(relation).toArrow()
-        columns, rows = self.query(f"select * from {relation}")
+        sql = f"select * from {relation}" + (f" where {where}" if where else "")
+        if self.engine == "spark":
+            return self.spark.sql(sql, args=params).toArrow()
+        columns, rows = self.query(sql, params)
         return pa.table({c: [r[i] for r in rows] for i, c in enumerate(columns)})
+
+    def require(self, relations: list[str]) -> None:
+        """A relation ('schema.name') the target does not have is an error that says to
+        build it."""
+        present = {(r.schema, r.name) for r in self.relations(tuple({*LAYERS}))}
+        for relation in relations:
+            if tuple(relation.split(".", 1)) not in present:
+                raise WarehouseError(
+                    f"{relation} is not built on the {self.engine} target",
+                    f"build it first: chorus build --target {self.engine}",
+                )
 
     def close(self) -> None:
         if self.engine == "postgres":
             self.con.close()
 
 
-def local_copy(relations: list[str], target: str | None = None) -> Any:
-    """An in-memory DuckDB holding `relations` ('schema.name') copied from the target.
-    A relation the target does not have is an error that says to build it."""
+def local_copy(
+    relations: list[str],
+    target: str | None = None,
+    rows: dict[str, tuple[str, list]] | None = None,
+    native: Native | None = None,
+) -> Any:
+    """An in-memory DuckDB holding `relations` ('schema.name') copied from the target:
+    whole, or for a relation in `rows` the rows of its (where clause, parameters). A
+    relation the target does not have is an error that says to build it. `native` is an
+    open connection to read through (left open), else one is opened and closed here."""
     import duckdb
 
-    native = Native(target)
+    reader = native or Native(target)
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     try:
-        present = {(r.schema, r.name) for r in native.relations(tuple({*LAYERS}))}
+        reader.require(relations)
         for relation in relations:
             schema, name = relation.split(".", 1)
-            if (schema, name) not in present:
-                raise WarehouseError(
-                    f"{relation} is not built on the {native.engine} target",
-                    f"build it first: chorus build --target {native.engine}",
-                )
-            frame = native.fetch_arrow(relation)  # noqa: F841 (read by DuckDB by name)
+            where, params = (rows or {}).get(relation, (None, None))
+            frame = reader.fetch_arrow(relation, where, params)  # noqa: F841 (read by name)
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
             con.execute(f"CREATE TABLE {schema}.{name} AS SELECT * FROM frame")
     except BaseException:
         con.close()
         raise
     finally:
-        native.close()
+        if native is None:
+            reader.close()
     return con

@@ -106,7 +106,7 @@ def find(con, query: str, identifier_type: str | None = None) -> list[Identifier
         raise ExplainError(
             f"--type {identifier_type!r} is not an identifier type; use one of {', '.join(TYPES)}"
         )
-    candidates = _normalized(query)
+    candidates = normalized(query)
     rows = _identifiers(
         con,
         "w.identifier_value in (select unnest(?))"
@@ -240,7 +240,7 @@ def path(
 # ---------------------------------------------------------------------------------------
 
 
-def _normalized(query: str) -> list[str]:
+def normalized(query: str) -> list[str]:
     """The query as staging would store it, plus the query as typed."""
     value = query.strip()
     out = [value]

@@ -60,7 +60,7 @@ def _build(data: Path, db: Path, work: Path, as_of: str, target: str, *args: str
 
 
 @pytest.fixture(scope="module")
-def duckdb_reference(business, as_of, tmp_path_factory) -> dict[str, list[tuple]]:
+def duckdb_warehouse(business, as_of, tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("eq_duckdb")
     db = work / "reference.duckdb"
     previous = os.environ.get("CHORUS_DBT_TARGET")
@@ -68,7 +68,12 @@ def duckdb_reference(business, as_of, tmp_path_factory) -> dict[str, list[tuple]
         _build(business, db, work, as_of, "duckdb")
     finally:
         _restore("CHORUS_DBT_TARGET", previous)
-    con = connect(db, read_only=True)
+    return db
+
+
+@pytest.fixture(scope="module")
+def duckdb_reference(duckdb_warehouse) -> dict[str, list[tuple]]:
+    con = connect(duckdb_warehouse, read_only=True)
     try:
         relations = [
             f"{schema}.{name}"
@@ -205,17 +210,66 @@ def _decide_again(reference, db: Path, work: Path, as_of: str, engine: str) -> N
     assert len(runs) == 2 and len(rows) == 2 * len(reference["marts.send_queue"][1])
 
 
+def _explained(target: str, db: Path, *args: str) -> tuple[int, str]:
+    """`chorus explain` on a target: its exit code and output without its notes (which
+    name the engine)."""
+    from typer.testing import CliRunner
+
+    from orchestration.cli import app
+
+    result = CliRunner().invoke(
+        app,
+        ["explain", *args, "--target", target],
+        env={"CHORUS_DUCKDB_PATH": str(db), "COLUMNS": "240"},
+    )
+    lines = [line for line in result.output.splitlines() if not line.startswith("note:")]
+    return result.exit_code, "\n".join(lines)
+
+
+def _explain_the_same(reference, reference_db: Path, as_of: str, engine: str) -> None:
+    """`chorus explain` on the engine prints what it prints on DuckDB: a customer with a
+    send, a hold and a suppression, by id, by email and by the as_of of its run; and an
+    identifier of no one gives the same one-line error."""
+    columns, rows = reference["marts.send_queue"]
+    decisions: dict[str, set] = {}
+    for row in rows:
+        decisions.setdefault(row[columns.index("customer_id")], set()).add(
+            row[columns.index("decision")]
+        )
+    customer_columns, customers = reference["marts.customers"]
+    emails = {
+        row[customer_columns.index("customer_id")]: row[customer_columns.index("primary_email")]
+        for row in customers
+    }
+    customer_id = min(c for c, d in decisions.items() if len(d) == 3 and emails.get(c))
+    cases = {
+        "by id": ([customer_id], "candidate messages"),
+        "by email": ([emails[customer_id].upper()], f"customer {customer_id} (found by"),
+        "by as_of": ([customer_id, "--as-of", as_of], "decisions as of"),
+        "no one": (["nobody@example.org"], "no customer with the identifier"),
+    }
+    for case, (args, shown) in cases.items():
+        expected = _explained("duckdb", reference_db, *args)
+        assert shown in expected[1], f"duckdb, {case}: {expected[1]}"
+        assert _explained(engine, reference_db, *args) == expected, f"{engine}, {case}"
+
+
 def test_postgres_builds_the_same_marts_as_duckdb(
-    duckdb_reference, business, as_of, tmp_path, postgres_db
+    duckdb_reference, duckdb_warehouse, business, as_of, tmp_path, postgres_db
 ):
     _build(business, tmp_path / "check.duckdb", tmp_path, as_of, "postgres")
     _compare(duckdb_reference, "postgres")
     _decide_again(duckdb_reference, tmp_path / "check.duckdb", tmp_path, as_of, "postgres")
+    # send_queue finds the latest run of the log by its index on logged_at
+    indexes = _fetch_native(["pg_indexes"])["pg_indexes"]
+    definitions = [row[indexes[0].index("indexdef")] for row in indexes[1]]
+    assert any("decision_log USING btree (logged_at)" in d for d in definitions), definitions
+    _explain_the_same(duckdb_reference, duckdb_warehouse, as_of, "postgres")
 
 
 @pytest.mark.spark
 def test_spark_builds_the_same_marts_as_duckdb(
-    duckdb_reference, business, as_of, tmp_path, spark_target
+    duckdb_reference, duckdb_warehouse, business, as_of, tmp_path, spark_target
 ):
     os.environ["TZ"] = "UTC"  # pyspark turns timestamps into the process's local time
     time.tzset()
@@ -232,6 +286,7 @@ def test_spark_builds_the_same_marts_as_duckdb(
     )
     _compare(duckdb_reference, "spark")
     _decide_again(duckdb_reference, tmp_path / "check.duckdb", tmp_path, as_of, "spark")
+    _explain_the_same(duckdb_reference, duckdb_warehouse, as_of, "spark")
 
 
 @pytest.mark.spark_full

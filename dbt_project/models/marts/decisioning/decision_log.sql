@@ -21,7 +21,13 @@
 -- (contacts, any channel), else the code of the family's best candidate in this queue.
 -- idempotency_key hashes customer, campaign, journey, step and the period (as_of's
 -- period of chorus_decision_period_hours): a re-run in the period gives the same keys.
-{{ config(materialized='ledger') }}
+-- On PostgreSQL a btree index on logged_at finds the latest run (send_queue) without
+-- reading every run; DuckDB's zone maps do it there (and an index would cost its writes),
+-- and Spark has none.
+{{ config(
+    materialized='ledger',
+    indexes=[{'columns': ['logged_at']}] if target.type == 'postgres' else [],
+) }}
 
 with
 

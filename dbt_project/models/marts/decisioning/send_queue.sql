@@ -10,9 +10,14 @@
 select *  -- noqa: AM04
 from {{ ref('decision_log') }}
 -- a filter on the table itself, not a join: the run's rows are appended together, so
--- DuckDB reads only their row groups
-where run_id = (
-    select max(runs.run_id)
-    from {{ ref('decision_log') }} as runs
-    where runs.logged_at = (select max(started.logged_at) from {{ ref('decision_log') }} as started)
-)
+-- DuckDB reads only their row groups (zone maps on logged_at and run_id), and
+-- PostgreSQL finds them by decision_log's index on logged_at
+where
+    logged_at = (select max(latest.logged_at) from {{ ref('decision_log') }} as latest)
+    and run_id = (
+        select max(runs.run_id)
+        from {{ ref('decision_log') }} as runs
+        where runs.logged_at = (
+            select max(started.logged_at) from {{ ref('decision_log') }} as started
+        )
+    )
