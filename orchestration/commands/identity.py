@@ -20,6 +20,7 @@ from orchestration.commands.common import (
     fail,
     open_reader,
     parse_vars,
+    plain,
     progress_bar,
 )
 
@@ -163,9 +164,18 @@ def explain(
 
     Why a customer holds its identifiers (the records that link them, what was held
     back and by which rule), or why an identifier belongs to no customer. Values masked."""
+    from orchestration import engines
     from orchestration.identity import explain as ex
 
-    con = open_reader(db, relations=ex.RELATIONS)
+    if engines.target() == "duckdb":
+        con = open_reader(db)
+    else:
+        # only the records and identifiers near the values asked leave the engine
+        plain(
+            f"note: reading the identity graph near the values from {engines.target()}",
+            style="dim",
+        )
+        con = ex.neighbourhood_copy([query, *([with_] if with_ else [])])
     try:
         with explaining(
             "identity models",

@@ -13,6 +13,7 @@ runs in `make test`; Spark in `make test-spark` (marker `spark`).
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 import time
@@ -211,47 +212,74 @@ def _decide_again(reference, db: Path, work: Path, as_of: str, engine: str) -> N
 
 
 def _explained(target: str, db: Path, *args: str) -> tuple[int, str]:
-    """`chorus explain` on a target: its exit code and output without its notes (which
-    name the engine)."""
+    """A `chorus` command (`explain`, `identity-explain`) on a target: its exit code and
+    output without its notes (which name the engine)."""
     from typer.testing import CliRunner
 
     from orchestration.cli import app
 
     result = CliRunner().invoke(
-        app,
-        ["explain", *args, "--target", target],
-        env={"CHORUS_DUCKDB_PATH": str(db), "COLUMNS": "240"},
+        app, [*args, "--target", target], env={"CHORUS_DUCKDB_PATH": str(db), "COLUMNS": "240"}
     )
     lines = [line for line in result.output.splitlines() if not line.startswith("note:")]
     return result.exit_code, "\n".join(lines)
 
 
+def _column(reference, relation: str, name: str, row: tuple):
+    return row[reference[relation][0].index(name)]
+
+
 def _explain_the_same(reference, reference_db: Path, as_of: str, engine: str) -> None:
-    """`chorus explain` on the engine prints what it prints on DuckDB: a customer with a
-    send, a hold and a suppression, by id, by email and by the as_of of its run; and an
-    identifier of no one gives the same one-line error."""
-    columns, rows = reference["marts.send_queue"]
+    """The engine explains what DuckDB explains, to the character.
+    - `chorus explain`: a customer with a send, a hold and a suppression, by id, by email
+      and by the as_of of its run, and an identifier of no one (the one-line error).
+    - `chorus identity-explain`: a customer by id, by email and with `--with` (the chain
+      from their email to their phone), and a shared value (the limit that held it
+      back and the values counted)."""
     decisions: dict[str, set] = {}
-    for row in rows:
-        decisions.setdefault(row[columns.index("customer_id")], set()).add(
-            row[columns.index("decision")]
+    for row in reference["marts.send_queue"][1]:
+        customer = _column(reference, "marts.send_queue", "customer_id", row)
+        decisions.setdefault(customer, set()).add(
+            _column(reference, "marts.send_queue", "decision", row)
         )
-    customer_columns, customers = reference["marts.customers"]
-    emails = {
-        row[customer_columns.index("customer_id")]: row[customer_columns.index("primary_email")]
-        for row in customers
+    contact = {
+        _column(reference, "marts.customers", "customer_id", row): (
+            _column(reference, "marts.customers", "primary_email", row),
+            _column(reference, "marts.customers", "primary_phone", row),
+        )
+        for row in reference["marts.customers"][1]
     }
-    customer_id = min(c for c, d in decisions.items() if len(d) == 3 and emails.get(c))
+    decided = min(c for c, d in decisions.items() if len(d) == 3 and contact[c][0])
+    linked = min(c for c, (email, phone) in contact.items() if email and phone)
+    email, phone = contact[linked]
+    shared = min(
+        _column(reference, "marts.customer_identifiers", "identifier_value", row)
+        for row in reference["marts.customer_identifiers"][1]
+        if _column(reference, "marts.customer_identifiers", "is_shared", row)
+    )
     cases = {
-        "by id": ([customer_id], "candidate messages"),
-        "by email": ([emails[customer_id].upper()], f"customer {customer_id} (found by"),
-        "by as_of": ([customer_id, "--as-of", as_of], "decisions as of"),
-        "no one": (["nobody@example.org"], "no customer with the identifier"),
+        "explain by id": (["explain", decided], "candidate messages"),
+        "explain by email": (
+            ["explain", contact[decided][0].upper()],
+            f"customer {decided} (found by",
+        ),
+        "explain by as_of": (["explain", decided, "--as-of", as_of], "decisions as of"),
+        "explain no one": (["explain", "nobody@example.org"], "no customer with the identifier"),
+        "identity by id": (["identity-explain", linked], linked),
+        "identity by email, with phone": (
+            ["identity-explain", email.upper(), "--with", phone],
+            "belongs to customer",
+        ),
+        "identity of a shared value": (["identity-explain", shared], "shared"),
     }
     for case, (args, shown) in cases.items():
         expected = _explained("duckdb", reference_db, *args)
         assert shown in expected[1], f"duckdb, {case}: {expected[1]}"
-        assert _explained(engine, reference_db, *args) == expected, f"{engine}, {case}"
+        actual = _explained(engine, reference_db, *args)
+        difference = "\n".join(
+            difflib.unified_diff(expected[1].splitlines(), actual[1].splitlines(), lineterm="")
+        )
+        assert actual == expected, f"{engine}, {case} (exit {actual[0]}):\n{difference}"
 
 
 def test_postgres_builds_the_same_marts_as_duckdb(
