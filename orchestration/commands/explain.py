@@ -57,14 +57,13 @@ def explain(
         plain(f"note: reading the customer's rows from {engines.target()}", style="dim")
         with expected_failures:
             explanation = ex.explain_native(customer, when)
-        _print(explanation)
-        return
-    con = open_reader(db)
-    try:
-        with expected_failures:
-            explanation = ex.explain(con, customer, when)
-    finally:
-        con.close()
+    else:
+        con = open_reader(db)
+        try:
+            with expected_failures:
+                explanation = ex.explain(con, customer, when)
+        finally:
+            con.close()
     _print(explanation)
 
 

@@ -11,15 +11,20 @@ engine, since the customer may have no row in a run.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from orchestration.identity.explain import CUSTOMER_ID, ExplainError, normalized
+from orchestration.identity.explain import (
+    CUSTOMER_ID,
+    IDENTIFIERS,
+    ExplainError,
+    Read,
+    normalized,
+    owners,
+)
 from orchestration.masking import mask
 
-IDENTIFIERS = "marts.customer_identifiers"
 QUEUE = "marts.send_queue"
 LOG = "marts.decision_log"
 # what explain shows of a candidate, in send_queue and decision_log alike (the queue is
@@ -40,9 +45,6 @@ RELATIONS = [
     QUEUE,
     LOG,
 ]
-# a statement in SQL that DuckDB, PostgreSQL and Spark all read, with `?` markers and
-# their values -> its rows
-Read = Callable[[str, list], list[tuple]]
 
 
 @dataclass
@@ -75,20 +77,13 @@ def resolve(read: Read, query: str) -> tuple[str, str | None]:
     text = query.strip()
     if CUSTOMER_ID.match(text):
         return text, None
-    values = normalized(text)
-    rows = read(
-        f"select distinct customer_id from {IDENTIFIERS}"
-        f" where identifier_value in ({', '.join('?' for _ in values)})"
-        " and customer_id is not null",
-        values,
-    )
-    if not rows:
+    customers = owners(read, normalized(text))
+    if not customers:
         raise ExplainError(
             f"no customer with the identifier {mask(text)} (emails and phones are matched as"
             " staging normalizes them: lower-cased, E.164; a shared or junk identifier"
             " belongs to no one)"
         )
-    customers = sorted(row[0] for row in rows)
     if len(customers) > 1:
         raise ExplainError(
             f"{mask(text)} is an identifier of {len(customers)} customers"
@@ -117,15 +112,11 @@ def explain_native(query: str, as_of: str | None = None, target: str | None = No
     native = Native(target)
     try:
         native.require(RELATIONS)
-
-        def read(sql: str, params: list) -> list[tuple]:
-            return native.query(sql, params)[1]
-
-        customer_id, resolved_from = resolve(read, query)
+        customer_id, resolved_from = resolve(native.rows, query)
         by_customer = ("customer_id = ?", [customer_id])
         con = local_copy(RELATIONS, rows=dict.fromkeys(RELATIONS, by_customer), native=native)
         try:
-            return explain_customer(con, read, customer_id, resolved_from, as_of)
+            return explain_customer(con, native.rows, customer_id, resolved_from, as_of)
         finally:
             con.close()
     finally:

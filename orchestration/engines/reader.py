@@ -31,6 +31,7 @@ class Native:
 
     def __init__(self, target: str | None = None) -> None:
         self.engine = engines.target(target)
+        self._built: set[tuple[str, str]] | None = None  # the catalog, once require reads it
         if self.engine == "postgres":
             from orchestration.engines import postgres
 
@@ -118,12 +119,18 @@ class Native:
         columns, rows = self.query(sql, params)
         return pa.table({c: [r[i] for r in rows] for i, c in enumerate(columns)})
 
+    def rows(self, sql: str, params: list | None = None) -> list[tuple]:
+        """The rows of `query`."""
+        return self.query(sql, params)[1]
+
     def require(self, relations: list[str]) -> None:
         """A relation ('schema.name') the target does not have is an error that says to
-        build it."""
-        present = {(r.schema, r.name) for r in self.relations(tuple({*LAYERS}))}
+        build it. The catalog is read once per connection (a report checks before its
+        first query, and its copy checks again)."""
+        if self._built is None:
+            self._built = {(r.schema, r.name) for r in self.relations(tuple({*LAYERS}))}
         for relation in relations:
-            if tuple(relation.split(".", 1)) not in present:
+            if tuple(relation.split(".", 1)) not in self._built:
                 raise WarehouseError(
                     f"{relation} is not built on the {self.engine} target",
                     f"build it first: chorus build --target {self.engine}",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -35,6 +36,9 @@ RELATIONS = [
     "seeds.identity_rules",
     "marts.identity_merges",
 ]
+# a statement in SQL that DuckDB, PostgreSQL and Spark all read, with `?` markers and
+# their values -> its rows (a DuckDB connection's or an engine's: engines.reader.Native.rows)
+Read = Callable[[str, list], list[tuple]]
 TYPES = ("contact_id", "user_id", "email", "phone", "device_id", "anonymous_id", "email_sha256")
 
 
@@ -253,17 +257,11 @@ def neighbourhood_copy(queries: list[str], target: str | None = None) -> Any:
     native = Native(target)
     try:
         native.require(RELATIONS)
-        if values:
-            found = native.query(
-                f"select distinct customer_id from {IDENTIFIERS} where identifier_value in"
-                f" ({_marks(values)}) and customer_id is not null",
-                values,
-            )[1]
-            ids = sorted({*ids, *(row[0] for row in found)})
+        ids = sorted({*ids, *owners(native.rows, values)})
         seeds, seed_params = _seed_nodes(values, ids)
         records = f"select record_id from {RECORD_NODES} where node_id in ({seeds})"
         hood = f"select node_id from {RECORD_NODES} where record_id in ({records})"
-        in_ids = (f"customer_id in ({_marks(ids)})", ids) if ids else ("1 = 0", [])
+        in_ids = (f"customer_id in ({markers(ids)})", ids) if ids else ("1 = 0", [])
         rows = {
             RECORDS: (f"record_id in ({records})", seed_params),
             RECORD_NODES: (f"record_id in ({records})", seed_params),
@@ -278,7 +276,7 @@ def neighbourhood_copy(queries: list[str], target: str | None = None) -> Any:
                 seed_params + in_ids[1],
             ),
             "marts.identity_merges": (
-                f"surviving_customer_id in ({_marks(ids)})" if ids else "1 = 0",
+                f"surviving_customer_id in ({markers(ids)})" if ids else "1 = 0",
                 ids,
             ),
         }
@@ -287,7 +285,21 @@ def neighbourhood_copy(queries: list[str], target: str | None = None) -> Any:
         native.close()
 
 
-def _marks(values: list) -> str:
+def owners(read: Read, values: list[str]) -> list[str]:
+    """The customers owning any of `values` (normalized identifier values), asked with
+    `read`. Shared and junk values belong to no one."""
+    if not values:
+        return []
+    rows = read(
+        f"select distinct customer_id from {IDENTIFIERS}"
+        f" where identifier_value in ({markers(values)}) and customer_id is not null",
+        values,
+    )
+    return sorted(row[0] for row in rows)
+
+
+def markers(values: list) -> str:
+    """One `?` per value, for an `in (...)` list."""
     return ", ".join("?" for _ in values)
 
 
@@ -296,14 +308,14 @@ def _seed_nodes(values: list[str], ids: list[str]) -> tuple[str, list]:
     and its parameters."""
     parts, params = [], []
     if values:
-        parts.append(f"select node_id from {NODES} where identifier_value in ({_marks(values)})")
+        parts.append(f"select node_id from {NODES} where identifier_value in ({markers(values)})")
         params += values
     if ids:
         parts.append(
             f"select nodes.node_id from {NODES} as nodes inner join {IDENTIFIERS} as owned"
             " on nodes.identifier_type = owned.identifier_type"
             " and nodes.identifier_value = owned.identifier_value"
-            f" where owned.customer_id in ({_marks(ids)})"
+            f" where owned.customer_id in ({markers(ids)})"
         )
         params += ids
     return " union all ".join(parts) or f"select node_id from {NODES} where 1 = 0", params
