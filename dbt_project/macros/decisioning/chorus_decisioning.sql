@@ -106,11 +106,11 @@
 
 
 {#- Days of shopping behaviour the decisioning models read: `web` the longest window
-    that reads views and carts (the viewer and cart audiences, and 30 days of category
-    affinity); `app` that or the app users' window, the longer. -#}
+    that reads views and carts (the viewer and cart audiences, and the category
+    affinity's chorus_category_affinity_days); `app` that or the app users' window, the longer. -#}
 {% macro chorus_decision_behaviour_days(source='web') -%}
     {%- set web = [
-        30,
+        var('chorus_category_affinity_days') | int,
         var('chorus_audience_viewer_days') | int,
         ((var('chorus_audience_cart_hours') | int) / 24) | round(0, 'ceil') | int,
     ] | max -%}

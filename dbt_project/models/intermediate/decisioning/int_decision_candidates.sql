@@ -10,7 +10,8 @@
 --     wait still counts). A run that exited still yields its next step, which the send
 --     queue suppresses with its reason.
 -- A step due more than chorus_journey_stale_days ago is stale and dropped. Journey
--- campaigns go out only as journey steps. candidate_id is unique per row.
+-- campaigns go out only as journey steps. candidate_id is unique per row: a 60-bit hash of
+-- the row's customer, campaign, journey and step (chorus_hash_bigint).
 
 with
 
@@ -186,7 +187,7 @@ unioned as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat([
+        {{ chorus_hash_bigint(dbt.concat([
             'customer_id', "'|'", 'campaign_id', "'|'",
             "coalesce(journey_id, '')", "'|'", "coalesce(cast(step as " ~ dbt.type_string() ~ "), '')"
         ])) }} as candidate_id,

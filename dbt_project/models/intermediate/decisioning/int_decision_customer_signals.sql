@@ -9,9 +9,10 @@ behaviour as (
 
     select
         customer_id,
-        max(case when event_type = 'add_to_cart' then occurred_at end) as last_cart_at,
-        max(case when event_type = 'product_view' then occurred_at end) as last_product_view_at,
-        max(case when event_key like 'app|%' then occurred_at end) as last_app_event_at
+        max(case when event_type = 'add_to_cart' then last_occurred_at end) as last_cart_at,
+        max(case when event_type = 'product_view' then last_occurred_at end)
+            as last_product_view_at,
+        max(case when event_source = 'app' then last_occurred_at end) as last_app_event_at
     from {{ ref('int_decision_behaviour') }}
     group by 1
 

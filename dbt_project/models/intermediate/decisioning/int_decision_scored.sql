@@ -203,11 +203,9 @@ category_views as (
     select
         customer_id,
         category,
-        count(*) as view_count
+        sum(affinity_event_count) as view_count
     from behaviour
-    where
-        category is not null
-        and occurred_at > {{ dbt.dateadd('day', -30, chorus_as_of()) }}
+    where category is not null and affinity_event_count > 0
     group by 1, 2
 
 ),

@@ -273,7 +273,9 @@ explained as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat(['candidate_id', "'|" ~ chorus_as_of_text() ~ "'"])) }} as queue_id,
+        {{ dbt.hash(dbt.concat([
+            "cast(candidate_id as " ~ dbt.type_string() ~ ")", "'|" ~ chorus_as_of_text() ~ "'"
+        ])) }} as queue_id,
         customer_id,
         campaign_id,
         journey_id,
