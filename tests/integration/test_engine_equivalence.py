@@ -211,6 +211,17 @@ def _decide_again(reference, db: Path, work: Path, as_of: str, engine: str) -> N
     assert len(runs) == 2 and len(rows) == 2 * len(reference["marts.send_queue"][1])
 
 
+def _log_indexes() -> list[str]:
+    """The column lists of decision_log's indexes on PostgreSQL, e.g. '(logged_at)'."""
+    indexes = _fetch_native(["pg_indexes"])["pg_indexes"]
+    columns = indexes[0]
+    return sorted(
+        row[columns.index("indexdef")].split(" USING btree ")[-1]
+        for row in indexes[1]
+        if row[columns.index("tablename")] == "decision_log"
+    )
+
+
 def _explained(target: str, db: Path, *args: str) -> tuple[int, str]:
     """A `chorus` command (`explain`, `identity-explain`) on a target: its exit code and
     output without its notes (which name the engine)."""
@@ -287,11 +298,31 @@ def test_postgres_builds_the_same_marts_as_duckdb(
 ):
     _build(business, tmp_path / "check.duckdb", tmp_path, as_of, "postgres")
     _compare(duckdb_reference, "postgres")
+    # send_queue finds the latest run of the log by its index on logged_at, made with
+    # the log and never made twice
+    assert _log_indexes() == ["(logged_at)"]
     _decide_again(duckdb_reference, tmp_path / "check.duckdb", tmp_path, as_of, "postgres")
-    # send_queue finds the latest run of the log by its index on logged_at
-    indexes = _fetch_native(["pg_indexes"])["pg_indexes"]
-    definitions = [row[indexes[0].index("indexdef")] for row in indexes[1]]
-    assert any("decision_log USING btree (logged_at)" in d for d in definitions), definitions
+    assert _log_indexes() == ["(logged_at)"]
+    # a log from before the index gains it on its next run
+    from orchestration.engines.postgres import connect
+
+    con = connect(autocommit=True)
+    try:
+        with con.cursor() as cur:
+            cur.execute("select indexname from pg_indexes where tablename = 'decision_log'")
+            for (name,) in cur.fetchall():
+                cur.execute(f'drop index marts."{name}"')
+    finally:
+        con.close()
+    assert _log_indexes() == []
+    outcome = run_dbt(
+        ["run", "--select", "decision_log"],
+        vars={"chorus_as_of": as_of},
+        db_path=tmp_path / "check.duckdb",
+        work_dir=tmp_path,
+    )
+    assert outcome.success, outcome.failures[:10] or outcome.exception
+    assert _log_indexes() == ["(logged_at)"]
     _explain_the_same(duckdb_reference, duckdb_warehouse, as_of, "postgres")
 
 
