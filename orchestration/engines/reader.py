@@ -128,7 +128,7 @@ class Native:
         build it. The catalog is read once per connection (a report checks before its
         first query, and its copy checks again)."""
         if self._built is None:
-            self._built = {(r.schema, r.name) for r in self.relations(tuple({*LAYERS}))}
+            self._built = {(r.schema, r.name) for r in self.relations()}
         for relation in relations:
             if tuple(relation.split(".", 1)) not in self._built:
                 raise WarehouseError(

@@ -107,7 +107,8 @@
 
 {#- Days of shopping behaviour the decisioning models read: `web` the longest window
     that reads views and carts (the viewer and cart audiences, and the category
-    affinity's chorus_category_affinity_days); `app` that or the app users' window, the longer. -#}
+    affinity's chorus_category_affinity_days); `app` that or the app users' window,
+    the longer. -#}
 {% macro chorus_decision_behaviour_days(source='web') -%}
     {%- set web = [
         var('chorus_category_affinity_days') | int,
