@@ -24,6 +24,18 @@
 {%- endmacro %}
 
 
+{#-
+    How many marketing messages a contact channel may still carry this period, before
+    any ramp after a pause: channel_policy.daily_max less the messages of the last 24
+    hours; a channel with no daily maximum is unlimited (1000000).
+    int_decision_channel_allowance keeps only the channels below this for the messages
+    they carried or a ramp; its readers take this, with nothing sent, for the others.
+-#}
+{% macro chorus_daily_allowance(daily_max, sent_last_24h='0') -%}
+    coalesce({{ daily_max }} - {{ sent_last_24h }}, 1000000)
+{%- endmacro %}
+
+
 {#- The consent purpose of a campaign objective: transactional or marketing. -#}
 {% macro chorus_campaign_purpose(objective) -%}
     case when {{ objective }} = 'transactional' then 'transactional' else 'marketing' end

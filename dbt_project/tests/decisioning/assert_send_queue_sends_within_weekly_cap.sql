@@ -1,6 +1,7 @@
 -- Invariant: a customer's marketing sends of the period fit what their weekly cap
 -- leaves after the trailing 7 days' contacts on all channels (customer_fatigue), and
--- each channel's allowance of the period.
+-- each channel's allowance of the period (int_decision_channel_allowance; a channel not
+-- there may carry its daily maximum).
 -- an asset check of send_queue in Dagster (it reads other models too)
 {{ config(meta={'dagster': {'ref': {'name': 'send_queue'}}}) }}
 with
@@ -47,8 +48,12 @@ select
     per_channel.customer_id,
     per_channel.channel,
     per_channel.sends,
-    allowance.allowance as allowed
+    coalesce(allowance.allowance, {{ chorus_daily_allowance('policy.daily_max') }}) as allowed
 from per_channel
 left join {{ ref('int_decision_channel_allowance') }} as allowance
     on per_channel.customer_id = allowance.customer_id and per_channel.channel = allowance.channel
-where per_channel.sends > coalesce(allowance.allowance, 0)
+left join {{ ref('channel_policy') }} as policy
+    on per_channel.channel = policy.channel
+where
+    per_channel.sends
+    > coalesce(allowance.allowance, {{ chorus_daily_allowance('policy.daily_max') }})

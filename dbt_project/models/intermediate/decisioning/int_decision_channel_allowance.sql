@@ -1,12 +1,16 @@
--- One row per (customer, contact channel) with marketing consent there or marketing
--- messages in the last 7 days: how many more marketing messages the channel may carry
--- in this period. The channel's daily maximum (channel_policy.daily_max) less the
--- messages of the last 24 hours, and, while the channel ramps back after a pause, its
--- share of the weekly cap less the channel's messages of the last 7 days.
+-- One row per (customer, contact channel) that carried marketing messages in the last 7
+-- days or is ramping back after a pause: how many more marketing messages the channel
+-- may carry in this period. The channel's daily allowance (chorus_daily_allowance:
+-- channel_policy.daily_max less the messages of the last 24 hours) and, while the
+-- channel ramps back, its share of the weekly cap less the channel's messages of the
+-- last 7 days. Every other channel may carry its whole daily maximum: readers take
+-- chorus_daily_allowance with nothing sent (at 1M customers 0.5M rows here instead of
+-- 3.2M, one per consented channel, docs/DECISIONS.md "The send queue at 1M").
 -- The ramp: a channel is back when its marketing consent returned (an opt-in after an
 -- opt-out, consent_history) or mail reached an address that had bounced (consent is
 -- reachable again after last_bounced_at). From then it may carry ceil(weekly_cap *
 -- (days back + 1) / chorus_channel_ramp_days) messages a week, growing to the whole cap.
+{%- set ramp_start = dbt.dateadd('day', -var('chorus_channel_ramp_days'), chorus_as_of()) %}
 
 with
 
@@ -22,7 +26,7 @@ recent as (
     select
         customer_id,
         channel,
-        sum(case when sent_at > {{ dbt.dateadd('hour', -24, chorus_as_of()) }} then 1 else 0 end)
+        count(case when sent_at > {{ dbt.dateadd('hour', -24, chorus_as_of()) }} then 1 end)
             as contacts_last_24h,
         count(*) as contacts_last_7d
     from {{ ref('contacts') }}
@@ -35,19 +39,6 @@ recent as (
 
 ),
 
-consent as (
-
-    select
-        customer_id,
-        channel,
-        is_consented,
-        is_reachable,
-        last_bounced_at
-    from {{ ref('customer_consent') }}
-    where purpose = 'marketing'
-
-),
-
 opt_ins_after_opt_out as (
 
     select
@@ -57,6 +48,44 @@ opt_ins_after_opt_out as (
     from {{ ref('consent_history') }}
     where purpose = 'marketing' and status = 'opted_in' and previous_status = 'opted_out'
     group by 1, 2
+
+),
+
+-- the channels that may be limited: messages in the last 7 days, or back within the
+-- ramp's days (opted in again, or bounced since: consent may be reachable again)
+limited as (
+
+    select
+        customer_id,
+        channel
+    from recent
+    union
+    select
+        customer_id,
+        channel
+    from opt_ins_after_opt_out
+    where opted_back_in_at > {{ ramp_start }}
+    union
+    select
+        customer_id,
+        channel
+    from {{ ref('customer_consent') }}
+    where purpose = 'marketing' and last_bounced_at > {{ ramp_start }}
+
+),
+
+consent as (
+
+    select
+        consent.customer_id,
+        consent.channel,
+        consent.is_consented,
+        consent.is_reachable,
+        consent.last_bounced_at
+    from {{ ref('customer_consent') }} as consent
+    inner join limited
+        on consent.customer_id = limited.customer_id and consent.channel = limited.channel
+    where consent.purpose = 'marketing'
 
 ),
 
@@ -120,8 +149,7 @@ ramped as (
         case
             when
                 returned_at is not null
-                and returned_at
-                > {{ dbt.dateadd('day', -var('chorus_channel_ramp_days'), chorus_as_of()) }}
+                and returned_at > {{ ramp_start }}
                 then
                     cast(days_back + 1 as {{ chorus_type_double() }})
                     / {{ var('chorus_channel_ramp_days') }}
@@ -148,7 +176,7 @@ final as (
             as ramp_weekly_limit,
         greatest(
             least(
-                coalesce(daily_max - contacts_last_24h, 1000000),
+                {{ chorus_daily_allowance('daily_max', 'contacts_last_24h') }},
                 case
                     when ramp_share is not null
                         then
@@ -160,6 +188,7 @@ final as (
             0
         ) as allowance
     from ramped
+    where contacts_last_7d > 0 or ramp_share is not null
 
 )
 

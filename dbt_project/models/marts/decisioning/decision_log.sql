@@ -10,7 +10,8 @@
 -- customer's budget is filled greedily by priority score (ties: campaign, candidate):
 --   1. at most one message per topic (the best one);
 --   2. a marketing message on a contact channel fits the channel's allowance of the
---      period (int_decision_channel_allowance: daily maximum, ramp after a pause);
+--      period (int_decision_channel_allowance: daily maximum, ramp after a pause; a
+--      channel not there may carry its daily maximum, chorus_daily_allowance);
 --   3. and the customer's remaining weekly budget (customer_fatigue.remaining_budget:
 --      weekly_cap less the marketing contacts of the trailing 7 days on all channels).
 -- Transactional messages and paid audiences count toward no cap. What does not fit is
@@ -48,9 +49,19 @@ fatigue as (
 
 ),
 
+-- the channels below their daily allowance; the others may carry it whole
 allowance as (
 
     select * from {{ ref('int_decision_channel_allowance') }}
+
+),
+
+policy as (
+
+    select
+        channel,
+        daily_max
+    from {{ ref('channel_policy') }}
 
 ),
 
@@ -100,12 +111,15 @@ channel_ranked as (
                 topic_ranked.campaign_id asc,
                 topic_ranked.candidate_id asc
         ) as channel_rank,
-        coalesce(allowance.allowance, 0) as channel_allowance
+        coalesce(allowance.allowance, {{ chorus_daily_allowance('policy.daily_max') }})
+            as channel_allowance
     from topic_ranked
     left join allowance
         on
             topic_ranked.customer_id = allowance.customer_id
             and topic_ranked.channel = allowance.channel
+    left join policy
+        on topic_ranked.channel = policy.channel
     where topic_ranked.topic_rank = 1 and topic_ranked.counts_toward_cap
 
 ),
@@ -155,7 +169,10 @@ coded as (
     select
         scored.*,
         coalesce(scored.suppression_code, ranks.fill_code) as reason_code,
-        coalesce(allowance.allowance, 0) as channel_allowance,
+        case
+            when scored.counts_toward_cap
+                then coalesce(allowance.allowance, {{ chorus_daily_allowance('policy.daily_max') }})
+        end as channel_allowance,
         coalesce(fatigue.weekly_cap, 0) as weekly_cap,
         coalesce(fatigue.contacts_last_7d, 0) as contacts_last_7d,
         coalesce(fatigue.remaining_budget, 0) as remaining_budget
@@ -164,6 +181,8 @@ coded as (
         on scored.candidate_id = ranks.candidate_id
     left join allowance
         on scored.customer_id = allowance.customer_id and scored.channel = allowance.channel
+    left join policy
+        on scored.channel = policy.channel
     left join fatigue
         on scored.customer_id = fatigue.customer_id
 
