@@ -2,7 +2,10 @@
 -- on: the channel (the usable channel with the best expected engagement; ties go to
 -- the cheaper channel, then by name), the first hard suppression that applies, in the
 -- order of docs/rules.md "The send queue" (reason_code), the priority score and its
--- components, the send time and the offer code.
+-- components and the send time. The table keeps what the send queue reads and no
+-- campaign attribute (the queue joins the seed; the inputs of the suppression code stay
+-- in their own models): each column of its 5.8M rows at 1M customers costs time to
+-- write.
 -- Send time: the customer's peak hour on the channel (customer_engagement, carried by
 -- int_decision_channels; else var chorus_default_send_hour), local, in the customer's
 -- time zone, at its next occurrence from as_of; an hour inside the channel's quiet
@@ -474,25 +477,13 @@ final as (
         journey_id,
         step,
         candidate_source,
-        objective,
-        purpose,
-        topic,
-        promotion_family,
-        campaign_offer_code,
-        audience,
         qualified_at,
         due_at,
-        campaign_ends_at,
         channel,
         coalesce(is_contact, false) and purpose = 'marketing' as counts_toward_cap,
         expected_engagement,
         blocked_channels,
-        suppression_scope,
         suppression_reason,
-        topic_contacted_at,
-        is_exited,
-        exited_at,
-        previous_step_unopened,
         timezone,
         scheduled_at,
         local_send_time,
