@@ -107,12 +107,16 @@ def _one(db: Path, sql: str) -> tuple:
     return rows[0]
 
 
-def _plant(db: Path) -> dict[str, tuple[str, str]]:
-    """Plant one violation per invariant; return test name -> (column, planted value)."""
+def _plant(db: Path) -> dict[str, list[dict[str, str]]]:
+    """Plant a violation of each invariant; return test name -> the rows it must report,
+    each as {column: planted value}."""
     q = "marts.send_queue"
     # the queue is a view of the log's latest run: plants go into the log
     log = "marts.decision_log"
-    planted: dict[str, tuple[str, str]] = {}
+    planted: dict[str, list[dict[str, str]]] = {}
+
+    def plant(test: str, **row: str) -> None:
+        planted.setdefault(test, []).append(row)
 
     # consent: a message sent on a channel the customer does not consent to
     (queue_id,) = _one(
@@ -123,7 +127,7 @@ def _plant(db: Path) -> dict[str, tuple[str, str]]:
         " and c.purpose = 'marketing' and not c.is_consented) order by queue_id limit 1",
     )
     execute(db, f"update {log} set channel = 'sms' where queue_id = '{queue_id}'")
-    planted["assert_send_queue_sends_have_consent"] = ("queue_id", queue_id)
+    plant("assert_send_queue_sends_have_consent", queue_id=queue_id)
 
     # quiet hours: an email at 23:00 local
     (queue_id,) = _one(
@@ -138,7 +142,7 @@ def _plant(db: Path) -> dict[str, tuple[str, str]]:
         f"update {log} set scheduled_at = cast(timezone(timezone, local_send_time) as timestamp)"
         f" where queue_id = '{queue_id}'",
     )
-    planted["assert_send_queue_sends_outside_quiet_hours"] = ("queue_id", queue_id)
+    plant("assert_send_queue_sends_outside_quiet_hours", queue_id=queue_id)
 
     # weekly cap: a message held over budget sent anyway
     (customer_id,) = _one(
@@ -151,7 +155,32 @@ def _plant(db: Path) -> dict[str, tuple[str, str]]:
         f"select min(queue_id) from {q} where customer_id = '{customer_id}'"
         " and reason_code = 'over_budget')",
     )
-    planted["assert_send_queue_sends_within_weekly_cap"] = ("customer_id", customer_id)
+    plant("assert_send_queue_sends_within_weekly_cap", customer_id=customer_id)
+
+    # a channel's allowance: a message held by its channel's limit sent anyway, for a
+    # customer whose sends on that channel already use the allowance; once where the
+    # channel is in int_decision_channel_allowance (messages of the last 7 days), once
+    # where it is not (it may carry its daily maximum)
+    taken = [customer_id]
+    for listed in ("exists", "not exists"):
+        (queue_id, limited, channel) = _one(
+            db,
+            f"select queue_id, customer_id, channel from {q} as held"
+            " where reason_code = 'channel_limit'"
+            f" and customer_id not in ({', '.join(repr(c) for c in taken)})"
+            f" and {listed} (select 1 from intermediate.int_decision_channel_allowance as a"
+            " where a.customer_id = held.customer_id and a.channel = held.channel)"
+            f" and channel_allowance = (select count(*) from {q} as sent"
+            " where sent.customer_id = held.customer_id and sent.channel = held.channel"
+            " and sent.decision = 'send' and sent.counts_toward_cap)"
+            " order by queue_id limit 1",
+        )
+        execute(
+            db,
+            f"update {log} set decision = 'send', reason_code = null where queue_id = '{queue_id}'",
+        )
+        taken.append(limited)
+        plant("assert_send_queue_sends_within_weekly_cap", customer_id=limited, channel=channel)
 
     # a suppressed scope: a sales message to a customer cooling off after a complaint
     (queue_id,) = _one(
@@ -162,7 +191,7 @@ def _plant(db: Path) -> dict[str, tuple[str, str]]:
         f"update {log} set decision = 'send', reason_code = null, channel = 'email'"
         f" where queue_id = '{queue_id}'",
     )
-    planted["assert_send_queue_sends_avoid_suppressed_scopes"] = ("queue_id", queue_id)
+    plant("assert_send_queue_sends_avoid_suppressed_scopes", queue_id=queue_id)
 
     # one topic per window: a topic contacted within the window sent again
     (queue_id,) = _one(
@@ -175,7 +204,7 @@ def _plant(db: Path) -> dict[str, tuple[str, str]]:
         f"update {log} set decision = 'send', reason_code = null, channel = 'email'"
         f" where queue_id = '{queue_id}'",
     )
-    planted["assert_send_queue_one_topic_per_window"] = ("queue_id", queue_id)
+    plant("assert_send_queue_one_topic_per_window", queue_id=queue_id)
 
     # the holdout: a holdout customer sent a message
     (queue_id,) = _one(
@@ -184,7 +213,7 @@ def _plant(db: Path) -> dict[str, tuple[str, str]]:
     execute(
         db, f"update {log} set decision = 'send', reason_code = null where queue_id = '{queue_id}'"
     )
-    planted["assert_send_queue_holdout_never_sends"] = ("queue_id", queue_id)
+    plant("assert_send_queue_holdout_never_sends", queue_id=queue_id)
 
     # offers: a second code of a family sent to the same customer
     (queue_id, customer_id) = _one(
@@ -199,7 +228,7 @@ def _plant(db: Path) -> dict[str, tuple[str, str]]:
         f" topic || '-planted' as topic) from {log} where queue_id = '{queue_id}'"
         f" and logged_at = (select max(logged_at) from {log})",
     )
-    planted["assert_send_queue_offers_are_consistent"] = ("customer_id", customer_id)
+    plant("assert_send_queue_offers_are_consistent", customer_id=customer_id)
 
     # the campaign window: a send after the campaign ends
     (queue_id,) = _one(
@@ -212,7 +241,7 @@ def _plant(db: Path) -> dict[str, tuple[str, str]]:
         f"update {log} set scheduled_at = (select ends_at + interval 1 hour from seeds.campaigns"
         f" where campaign_id = {log}.campaign_id) where queue_id = '{queue_id}'",
     )
-    planted["assert_send_queue_sends_inside_campaign_window"] = ("queue_id", queue_id)
+    plant("assert_send_queue_sends_inside_campaign_window", queue_id=queue_id)
 
     # the seeds: a campaign naming an unknown audience, one with an unknown format
     execute(
@@ -221,8 +250,8 @@ def _plant(db: Path) -> dict[str, tuple[str, str]]:
         " where campaign_id = 'newsletter_weekly'",
         "update seeds.campaigns set content_format = 'video' where campaign_id = 'loyalty_rewards'",
     )
-    planted["assert_campaigns_name_known_audiences"] = ("campaign_id", "newsletter_weekly")
-    planted["assert_campaign_content_formats_are_known"] = ("campaign_id", "loyalty_rewards")
+    plant("assert_campaigns_name_known_audiences", campaign_id="newsletter_weekly")
+    plant("assert_campaign_content_formats_are_known", campaign_id="loyalty_rewards")
     return planted
 
 
@@ -243,9 +272,11 @@ def test_each_invariant_catches_a_planted_violation(warehouse, tmp_path):
         s for (s,) in query(db, "select distinct schema_name from information_schema.schemata")
     }
     (audit,) = [s for s in schemas if s.endswith("dbt_test__audit")]
-    for test, (column, value) in planted.items():
-        rows = query(db, f"select count(*) from {audit}.\"{test}\" where {column} = '{value}'")
-        assert rows[0][0] >= 1, f"{test} did not report the planted row ({column} = {value})"
+    for test, rows in planted.items():
+        for row in rows:
+            where = " and ".join(f"{column} = '{value}'" for column, value in row.items())
+            (count,) = query(db, f'select count(*) from {audit}."{test}" where {where}')[0]
+            assert count >= 1, f"{test} did not report the planted row ({where})"
 
 
 def _decide_again(warehouse, db: Path, work: Path) -> None:
