@@ -42,6 +42,7 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.lock import bench_dir, exclusive
 from bench.run import machine, run_step
 from orchestration.settings import connect
 
@@ -204,7 +205,7 @@ def _compare(con, truth: Path) -> dict:
 
 def main() -> None:
     sizes = [int(s) for s in os.environ.get("BENCH_DECISION_SIZES", "200000,1000000").split(",")]
-    base = Path(os.environ.get("BENCH_DIR", ROOT / "bench_data"))
+    base = bench_dir()
     results = {
         "machine": machine(),
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -276,4 +277,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with exclusive("make bench-decisioning"):
+        main()

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import yaml
 
+from bench.lock import bench_dir, exclusive
 from orchestration.dbt import run_dbt
 from orchestration.loader import load_directory
 from orchestration.sample_data import generate
@@ -127,7 +128,7 @@ def _fatigue(con, truth: dict, threshold: float) -> dict:
 def main() -> None:
     customers = int(os.environ.get("BENCH_ENGAGEMENT_CUSTOMERS", "20000"))
     days = int(os.environ.get("BENCH_DAYS", "90"))
-    base = Path(os.environ.get("BENCH_DIR", ROOT / "bench_data")).resolve() / "engagement"
+    base = bench_dir().resolve() / "engagement"
     data = base / f"data_{customers}"
     if not (data / "_truth" / "fatigue.json").exists():
         shutil.rmtree(data, ignore_errors=True)
@@ -191,4 +192,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with exclusive("make bench-engagement"):
+        main()

@@ -29,6 +29,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.lock import bench_dir, exclusive
+
 ROOT = Path(__file__).resolve().parent.parent
 # dbt selects a model's unit tests with the model, so they are excluded by name
 REFRESH = ["--select", "resource_type:seed resource_type:model resource_type:test"]
@@ -89,7 +91,7 @@ def main() -> None:
     sizes = [int(s) for s in os.environ.get("BENCH_ENGINE_SIZES", "20000,200000").split(",")]
     days = int(os.environ.get("BENCH_DAYS", "90"))
     engines = os.environ.get("BENCH_ENGINES", "duckdb,postgres,spark").split(",")
-    base = Path(os.environ.get("BENCH_DIR", ROOT / "bench_data")).resolve() / "engines"
+    base = bench_dir().resolve() / "engines"
     base.mkdir(parents=True, exist_ok=True)
     common = {"CHORUS_DAGSTER_RECORD": "0", "CHORUS_SNAPSHOT": "0"}
     server = None
@@ -162,4 +164,5 @@ def markdown(results: list[dict]) -> str:
 
 
 if __name__ == "__main__":
-    main()
+    with exclusive("make bench-engines"):
+        main()

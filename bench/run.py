@@ -19,6 +19,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.lock import bench_dir, exclusive
+
 ROOT = Path(__file__).resolve().parent.parent
 IDENTITY = (
     "run --select path:models/intermediate/identity/int_identity_* customer_identifiers"
@@ -122,7 +124,7 @@ def machine() -> str:
 def main() -> None:
     sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "20000,200000,1000000").split(",")]
     days = int(os.environ.get("BENCH_DAYS", "90"))
-    base = Path(os.environ.get("BENCH_DIR", ROOT / "bench_data"))
+    base = bench_dir()
     results = {
         "machine": machine(),
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -182,4 +184,5 @@ def _worktree(ref: str, base: Path) -> Path:
 
 
 if __name__ == "__main__":
-    main()
+    with exclusive("make bench"):
+        main()
