@@ -18,9 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_a_second_benchmark_on_the_same_directory_stops(tmp_path):
     with exclusive("make bench", tmp_path):
-        with pytest.raises(BenchBusy) as busy:
-            with exclusive("make bench-decisioning", tmp_path):
-                pytest.fail("two benchmarks held one BENCH_DIR")
+        with pytest.raises(BenchBusy) as busy, exclusive("make bench-decisioning", tmp_path):
+            pytest.fail("two benchmarks held one BENCH_DIR")
         message = str(busy.value)
         assert "`make bench`" in message and f"pid {os.getpid()}" in message
         assert "BENCH_DIR" in message
