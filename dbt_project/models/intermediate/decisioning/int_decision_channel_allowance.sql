@@ -51,9 +51,9 @@ opt_ins_after_opt_out as (
 
 ),
 
--- the channels that may be limited: messages in the last 7 days, or back within the
--- ramp's days (opted in again, or bounced since: consent may be reachable again)
-limited as (
+-- the channels messaged in the last 7 days or opted in again within the ramp's days (a
+-- bounce within them is read off the consent row below)
+messaged_or_back as (
 
     select
         customer_id,
@@ -65,15 +65,11 @@ limited as (
         channel
     from opt_ins_after_opt_out
     where opted_back_in_at > {{ ramp_start }}
-    union
-    select
-        customer_id,
-        channel
-    from {{ ref('customer_consent') }}
-    where purpose = 'marketing' and last_bounced_at > {{ ramp_start }}
 
 ),
 
+-- the consent of the channels that may be limited: those above, and those that bounced
+-- within the ramp's days (consent may be reachable again)
 consent as (
 
     select
@@ -83,9 +79,16 @@ consent as (
         consent.is_reachable,
         consent.last_bounced_at
     from {{ ref('customer_consent') }} as consent
-    inner join limited
-        on consent.customer_id = limited.customer_id and consent.channel = limited.channel
-    where consent.purpose = 'marketing'
+    left join messaged_or_back
+        on
+            consent.customer_id = messaged_or_back.customer_id
+            and consent.channel = messaged_or_back.channel
+    where
+        consent.purpose = 'marketing'
+        and (
+            messaged_or_back.customer_id is not null
+            or consent.last_bounced_at > {{ ramp_start }}
+        )
 
 ),
 
