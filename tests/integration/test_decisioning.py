@@ -243,6 +243,20 @@ def _plant(db: Path) -> dict[str, list[dict[str, str]]]:
     )
     plant("assert_send_queue_sends_inside_campaign_window", queue_id=queue_id)
 
+    # spacing: a send the queue moved 4 h after the channel's previous message, moved
+    # back an hour (local time with it, outside quiet hours)
+    (queue_id,) = _one(
+        db,
+        f"select queue_id from {q} where decision = 'send' and reason like '%(spaced %'"
+        " and extract(hour from local_send_time) >= 10 order by queue_id limit 1",
+    )
+    execute(
+        db,
+        f"update {log} set scheduled_at = scheduled_at - interval 1 hour,"
+        f" local_send_time = local_send_time - interval 1 hour where queue_id = '{queue_id}'",
+    )
+    plant("assert_send_queue_sends_spaced_on_each_channel", queue_id=queue_id)
+
     # the seeds: a campaign naming an unknown audience, one with an unknown format
     execute(
         db,

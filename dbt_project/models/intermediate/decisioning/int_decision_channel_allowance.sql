@@ -1,11 +1,13 @@
 -- One row per (customer, contact channel) that carried marketing messages in the last 7
 -- days or is ramping back after a pause: how many more marketing messages the channel
--- may carry in this period. The channel's daily allowance (chorus_daily_allowance:
--- channel_policy.daily_max less the messages of the last 24 hours) and, while the
--- channel ramps back, its share of the weekly cap less the channel's messages of the
--- last 7 days. Every other channel may carry its whole daily maximum: readers take
--- chorus_daily_allowance with nothing sent (at 1M customers 0.5M rows here instead of
--- 3.2M, one per consented channel, docs/DECISIONS.md "The send queue at 1M").
+-- may carry in this period, and when it carried the last one (the send queue spaces the
+-- next one channel_policy.min_gap_hours after it). The channel's daily allowance
+-- (chorus_daily_allowance: channel_policy.daily_max less the messages of the last 24
+-- hours) and, while the channel ramps back, its share of the weekly cap less the
+-- channel's messages of the last 7 days. Every other channel may carry its whole daily
+-- maximum: readers take chorus_daily_allowance with nothing sent (at 1M customers 0.5M
+-- rows here instead of 3.2M, one per consented channel, docs/DECISIONS.md "The send
+-- queue at 1M").
 -- The ramp: a channel is back when its marketing consent returned (an opt-in after an
 -- opt-out, consent_history) or mail reached an address that had bounced (consent is
 -- reachable again after last_bounced_at). From then it may carry ceil(weekly_cap *
@@ -28,7 +30,8 @@ recent as (
         channel,
         count(case when sent_at > {{ dbt.dateadd('hour', -24, chorus_as_of()) }} then 1 end)
             as contacts_last_24h,
-        count(*) as contacts_last_7d
+        count(*) as contacts_last_7d,
+        max(sent_at) as last_sent_at
     from {{ ref('contacts') }}
     where
         customer_id is not null
@@ -99,6 +102,7 @@ base as (
         consent.channel,
         policy.daily_max,
         fatigue.weekly_cap,
+        recent.last_sent_at,
         coalesce(recent.contacts_last_24h, 0) as contacts_last_24h,
         coalesce(recent.contacts_last_7d, 0) as contacts_last_7d,
         case
@@ -169,6 +173,7 @@ final as (
         daily_max,
         contacts_last_24h,
         contacts_last_7d,
+        last_sent_at,
         returned_at,
         ramp_share,
         case

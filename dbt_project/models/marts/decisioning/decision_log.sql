@@ -14,7 +14,11 @@
 --      channel not there may carry its daily maximum, chorus_daily_allowance);
 --   3. and the customer's remaining weekly budget (customer_fatigue.remaining_budget:
 --      weekly_cap less the marketing contacts of the trailing 7 days on all channels).
--- Transactional messages and paid audiences count toward no cap. What does not fit is
+-- Transactional messages and paid audiences count toward no cap. Then the sends are
+-- spaced: on a channel with channel_policy.min_gap_hours, a customer's marketing
+-- messages go at least that many hours apart, and after the channel's last one; a send
+-- that no time outside quiet hours, in the campaign window and the period fits is not
+-- sent (channel_spacing), and its place goes to no other message. What does not fit is
 -- held when it is still valid next period, else suppressed as stale. A greedy fill is
 -- the knapsack's answer here: every message costs one unit of budget, so the highest
 -- scores are the most value (docs/DECISIONS.md "The send queue fills greedily").
@@ -72,7 +76,10 @@ policy as (
 
     select
         channel,
-        daily_max
+        daily_max,
+        min_gap_hours,
+        quiet_hours_start,
+        quiet_hours_end
     from {{ ref('channel_policy') }}
 
 ),
@@ -176,11 +183,127 @@ ranks as (
 
 ),
 
+-- Spacing. The sends on a channel with a gap (channel_policy.min_gap_hours, in seconds
+-- g), in the order of their planned times p (then priority): the k-th must go at least g
+-- after the (k-1)-th, and the first g after the channel's last marketing message L
+-- (int_decision_channel_allowance, from the minute after it: every engine counts whole
+-- seconds alike). The earliest times that keep every gap are
+--   t_k = k * g + max(L, max over j <= k of (p_j - j * g)),
+-- which is p_k when nothing is close. A send moved is sent at t_k if that is outside
+-- quiet hours, before the campaign's end and inside the period; else it is not sent
+-- (channel_spacing), and the sends after it keep their times (spacing them from a
+-- send that does not go only ever delays them: never more volume, never less gap).
+spacing_planned as (
+
+    select
+        scored.candidate_id,
+        scored.customer_id,
+        scored.channel,
+        scored.timezone,
+        scored.scheduled_at,
+        scored.campaign_ends_at,
+        policy.quiet_hours_start,
+        policy.quiet_hours_end,
+        policy.min_gap_hours * 3600 as gap_seconds,
+        {{ chorus_epoch_seconds('scored.scheduled_at') }} as planned_epoch,
+        {{ chorus_epoch_seconds(dbt.dateadd(
+            'minute', 1, dbt.date_trunc('minute', 'allowance.last_sent_at')
+        )) }} as last_epoch,
+        row_number() over (
+            partition by scored.customer_id, scored.channel
+            order by
+                scored.scheduled_at asc,
+                scored.priority_score desc,
+                scored.campaign_id asc,
+                scored.candidate_id asc
+        ) as send_number
+    from scored
+    inner join ranks
+        on scored.candidate_id = ranks.candidate_id
+    inner join policy
+        on scored.channel = policy.channel
+    left join allowance
+        on scored.customer_id = allowance.customer_id and scored.channel = allowance.channel
+    where
+        scored.suppression_code is null
+        and scored.counts_toward_cap
+        and ranks.fill_code is null
+        and policy.min_gap_hours is not null
+
+),
+
+spacing_bound as (
+
+    select
+        *,
+        max(planned_epoch - send_number * gap_seconds) over (
+            partition by customer_id, channel
+            order by send_number
+            rows between unbounded preceding and current row
+        ) as planned_bound
+    from spacing_planned
+
+),
+
+spacing_moved as (
+
+    select
+        *,
+        {{ dbt.dateadd('second', 'shift_seconds', 'scheduled_at') }} as moved_at
+    from (
+        select
+            *,
+            send_number * gap_seconds
+            + greatest(planned_bound, coalesce(last_epoch, planned_bound))
+            - planned_epoch as shift_seconds
+        from spacing_bound
+    ) as shifted
+    where shift_seconds > 0
+
+),
+
+-- the sends moved: their new time when it fits, else they are spaced out
+spaced as (
+
+    select
+        candidate_id,
+        case when fits then moved_at end as spaced_at,
+        case when fits then moved_local end as spaced_local_send_time,
+        not fits as is_spaced_out
+    from (
+        select
+            candidate_id,
+            moved_at,
+            moved_local,
+            moved_at < campaign_ends_at
+            and moved_at
+            < {{ dbt.dateadd('hour', var('chorus_decision_period_hours'), chorus_as_of()) }}
+            and not {{ chorus_in_quiet_hours(
+                'cast(extract(hour from moved_local) as ' ~ dbt.type_int() ~ ')',
+                'quiet_hours_start', 'quiet_hours_end'
+            ) }} as fits
+        from (
+            select
+                *,
+                {{ chorus_utc_to_local('moved_at', 'timezone') }} as moved_local
+            from spacing_moved
+        ) as located
+    ) as verdicts
+
+),
+
 coded as (
 
     select
         scored.*,
-        coalesce(scored.suppression_code, ranks.fill_code) as reason_code,
+        coalesce(
+            scored.suppression_code,
+            ranks.fill_code,
+            case when spaced.is_spaced_out then 'channel_spacing' end
+        ) as reason_code,
+        spaced.spaced_at,
+        spaced.spaced_local_send_time,
+        policy.min_gap_hours,
         case
             when scored.counts_toward_cap
                 then coalesce(allowance.allowance, {{ chorus_daily_allowance('policy.daily_max') }})
@@ -191,6 +314,8 @@ coded as (
     from scored
     left join ranks
         on scored.candidate_id = ranks.candidate_id
+    left join spaced
+        on scored.candidate_id = spaced.candidate_id
     left join allowance
         on scored.customer_id = allowance.customer_id and scored.channel = allowance.channel
     left join policy
@@ -246,7 +371,11 @@ queue_offers as (
                 partition by scored.customer_id, scored.promotion_family
                 order by
                     case
-                        when ranks.candidate_id is not null and ranks.fill_code is null then 0
+                        when
+                            ranks.candidate_id is not null
+                            and ranks.fill_code is null
+                            and spaced.candidate_id is null
+                            then 0
                         else 1
                     end,
                     scored.priority_score desc,
@@ -256,6 +385,8 @@ queue_offers as (
         from scored
         left join ranks
             on scored.candidate_id = ranks.candidate_id
+        left join spaced
+            on scored.candidate_id = spaced.candidate_id and spaced.is_spaced_out
         where scored.campaign_offer_code is not null and scored.promotion_family is not null
     ) as family_ranked
     where family_rank = 1
@@ -284,6 +415,17 @@ offers as (
 
 ),
 
+-- a send moved by the spacing goes at its new time
+timed as (
+
+    select
+        *,
+        coalesce(spaced_at, scheduled_at) as send_at,
+        coalesce(spaced_local_send_time, local_send_time) as local_send_at
+    from offers
+
+),
+
 explained as (
 
     select
@@ -293,11 +435,11 @@ explained as (
         cast(round(cast(priority_score * 100 as decimal(18, 6))) as {{ dbt.type_int() }})
             as priority_points,
         {{ dbt.concat([
-            "lpad(cast(cast(extract(hour from local_send_time) as " ~ dbt.type_int() ~ ") as " ~ dbt.type_string() ~ "), 2, '0')",
+            "lpad(cast(cast(extract(hour from local_send_at) as " ~ dbt.type_int() ~ ") as " ~ dbt.type_string() ~ "), 2, '0')",
             "':'",
-            "lpad(cast(cast(extract(minute from local_send_time) as " ~ dbt.type_int() ~ ") as " ~ dbt.type_string() ~ "), 2, '0')",
+            "lpad(cast(cast(extract(minute from local_send_at) as " ~ dbt.type_int() ~ ") as " ~ dbt.type_string() ~ "), 2, '0')",
         ]) }} as local_clock
-    from offers
+    from timed
 
 ),
 
@@ -341,6 +483,11 @@ final as (
             when 'channel_limit' then {{ dbt.concat([
                 "'the '", 'channel', "' allowance of the period is used (daily maximum or ramp after a pause)'",
             ]) }}
+            when 'channel_spacing' then {{ dbt.concat([
+                "'no time this period is '", "cast(min_gap_hours as " ~ dbt.type_string() ~ ")",
+                "' h after the previous '", 'channel',
+                "' and outside its quiet hours and the campaign window'",
+            ]) }}
             when 'over_budget' then {{ dbt.concat([
                 "'over the weekly budget: '",
                 "cast(remaining_budget as " ~ dbt.type_string() ~ ")",
@@ -349,7 +496,12 @@ final as (
             ]) }}
             else {{ dbt.concat([
                 "'send by '", 'channel', "' at '", 'local_clock', "' '", 'timezone',
-                "case when at_peak_hour then ' (peak hour)' else '' end",
+                "case when spaced_at is not null then "
+                    ~ dbt.concat([
+                        "' (spaced '", "cast(min_gap_hours as " ~ dbt.type_string() ~ ")",
+                        "' h from the previous '", 'channel', "')'",
+                    ])
+                    ~ " when at_peak_hour then ' (peak hour)' else '' end",
                 "', priority '", "cast(priority_points as " ~ dbt.type_string() ~ ")",
                 "case when counts_toward_cap then "
                     ~ dbt.concat([
@@ -368,12 +520,12 @@ final as (
             as reason,
         channel,
         case
-            when decision = 'suppress' and suppression_code is not null then null else scheduled_at
+            when decision = 'suppress' and suppression_code is not null then null else send_at
         end
             as scheduled_at,
         case
             when decision = 'suppress' and suppression_code is not null then null else
-                local_send_time
+                local_send_at
         end
             as local_send_time,
         timezone,
