@@ -186,8 +186,8 @@ ranks as (
 -- Spacing. The sends on a channel with a gap (channel_policy.min_gap_hours, in seconds
 -- g), in the order of their planned times p (then priority): the k-th must go at least g
 -- after the (k-1)-th, and the first g after the channel's last marketing message L
--- (int_decision_channel_allowance, from the minute after it: every engine counts whole
--- seconds alike). The earliest times that keep every gap are
+-- (int_decision_channel_allowance, from the minute after it; times in whole seconds,
+-- which every engine counts alike). The earliest times that keep every gap are
 --   t_k = k * g + max(L, max over j <= k of (p_j - j * g)),
 -- which is p_k when nothing is close. A send moved is sent at t_k if that is outside
 -- quiet hours, before the campaign's end and inside the period; else it is not sent
@@ -200,12 +200,14 @@ spacing_planned as (
         scored.customer_id,
         scored.channel,
         scored.timezone,
-        scored.scheduled_at,
+        -- whole seconds: every engine turns them into the same epoch seconds
+        {{ dbt.date_trunc('second', 'scored.scheduled_at') }} as scheduled_at,
         scored.campaign_ends_at,
         policy.quiet_hours_start,
         policy.quiet_hours_end,
         policy.min_gap_hours * 3600 as gap_seconds,
-        {{ chorus_epoch_seconds('scored.scheduled_at') }} as planned_epoch,
+        {{ chorus_epoch_seconds(dbt.date_trunc('second', 'scored.scheduled_at')) }}
+            as planned_epoch,
         {{ chorus_epoch_seconds(dbt.dateadd(
             'minute', 1, dbt.date_trunc('minute', 'allowance.last_sent_at')
         )) }} as last_epoch,
@@ -484,9 +486,10 @@ final as (
                 "'the '", 'channel', "' allowance of the period is used (daily maximum or ramp after a pause)'",
             ]) }}
             when 'channel_spacing' then {{ dbt.concat([
-                "'no time this period is '", "cast(min_gap_hours as " ~ dbt.type_string() ~ ")",
-                "' h after the previous '", 'channel',
-                "' and outside its quiet hours and the campaign window'",
+                "'another '", 'channel', "' goes within '",
+                "cast(min_gap_hours as " ~ dbt.type_string() ~ ")",
+                "' h of it, and no later time this period is outside quiet hours and in the'",
+                "' campaign window'",
             ]) }}
             when 'over_budget' then {{ dbt.concat([
                 "'over the weekly budget: '",
