@@ -156,6 +156,14 @@
 {%- endmacro %}
 
 
+{#- The end of the period the queue decides (as_of plus chorus_decision_period_hours): a
+    send time must fall before it, and a message is held only while it is still valid
+    after it. -#}
+{% macro chorus_period_end() -%}
+    {{ dbt.dateadd('hour', var('chorus_decision_period_hours'), chorus_as_of()) }}
+{%- endmacro %}
+
+
 {#- The decision period of as_of, as text: the number of chorus_decision_period_hours
     periods since 1970-01-01 UTC ('p' and the number). Computed in Jinja, so it is the
     same text on every engine. -#}

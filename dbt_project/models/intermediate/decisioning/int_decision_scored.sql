@@ -399,7 +399,7 @@ fitting as (
     select
         *,
         peak_at < campaign_ends_at
-        and peak_at < {{ dbt.dateadd('hour', var('chorus_decision_period_hours'), chorus_as_of()) }}
+        and peak_at < {{ chorus_period_end() }}
             as peak_fits
     from utc_slots
 

@@ -191,8 +191,8 @@ ranks as (
 --   t_k = k * g + max(L, max over j <= k of (p_j - j * g)),
 -- which is p_k when nothing is close. A send moved is sent at t_k if that is outside
 -- quiet hours, before the campaign's end and inside the period; else it is not sent
--- (channel_spacing), and the sends after it keep their times (spacing them from a
--- send that does not go only ever delays them: never more volume, never less gap).
+-- (channel_spacing). The sends after it are still spaced from its t_k, as if it went:
+-- at worst later than needed, never closer than the gap to a message that goes.
 spacing_planned as (
 
     select
@@ -278,8 +278,7 @@ spaced as (
             moved_at,
             moved_local,
             moved_at < campaign_ends_at
-            and moved_at
-            < {{ dbt.dateadd('hour', var('chorus_decision_period_hours'), chorus_as_of()) }}
+            and moved_at < {{ chorus_period_end() }}
             and not {{ chorus_in_quiet_hours(
                 'cast(extract(hour from moved_local) as ' ~ dbt.type_int() ~ ')',
                 'quiet_hours_start', 'quiet_hours_end'
@@ -336,8 +335,7 @@ decided as (
             when suppression_code is not null then 'suppress'
             -- still valid next period: the campaign runs on, and the step is not stale
             when
-                campaign_ends_at
-                > {{ dbt.dateadd('hour', var('chorus_decision_period_hours'), chorus_as_of()) }}
+                campaign_ends_at > {{ chorus_period_end() }}
                 and due_at > {{ dbt.dateadd(
                     'hour',
                     var('chorus_decision_period_hours') - 24 * var('chorus_journey_stale_days'),
