@@ -19,8 +19,9 @@ batch and engagement batch), copies it, and:
   7 days plus the plan's messages), the messages that break a rule the queue
   enforces (one the queue suppresses for that very candidate: a suppressed scope, a
   topic contacted within the window, an exited journey; a second message on one
-  topic; a message beyond the customer's remaining budget, the most converting
-  counted first), and expected conversions and engagements:
+  topic; a message beyond the customer's remaining budget or the day's pacing limit
+  (var chorus_daily_share_of_weekly_cap of the weekly cap, less the last 24 hours),
+  the most converting counted first), and expected conversions and engagements:
     - conversions as the generator made them (_truth/channel_effects.json): each
       marketing message converts with its channel's incremental probability,
       whatever the fatigue; in all, and from the messages that break no rule;
@@ -42,9 +43,11 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+import yaml
+
 from bench.lock import bench_dir, exclusive
 from bench.run import machine, run_step
-from orchestration.settings import connect
+from orchestration.settings import DBT_PROJECT_DIR, connect
 
 ROOT = Path(__file__).resolve().parent.parent
 STEP = "dbt@decide:run --select tag:decisioning"
@@ -96,6 +99,16 @@ def _compare(con, truth: Path) -> dict:
         + ") as t(channel, p_convert)"
     )
     holdout = "select distinct customer_id from marts.send_queue where reason_code = 'holdout'"
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
+    # the pacing share as a decimal literal, as the queue's macro writes it (exact)
+    share = project["vars"]["chorus_daily_share_of_weekly_cap"]
+    # each customer's marketing messages of the last 24 hours on all contact channels,
+    # as the queue counts them (int_decision_channel_allowance)
+    con.execute(
+        "create or replace temp table sent_today as select customer_id,"
+        " sum(contacts_last_24h) as contacts_last_24h"
+        " from intermediate.int_decision_channel_allowance group by 1"
+    )
     out = {}
     for name, sql in PLANS.items():
         con.execute(
@@ -112,6 +125,8 @@ def _compare(con, truth: Path) -> dict:
                     coalesce(fatigue.contacts_last_7d, 0) as contacts_last_7d,
                     coalesce(fatigue.weekly_cap, 0) as weekly_cap,
                     coalesce(fatigue.remaining_budget, 0) as remaining_budget,
+                    cast(ceil(coalesce(fatigue.weekly_cap, 0) * {share}) as integer)
+                        - coalesce(sent_today.contacts_last_24h, 0) as daily_allowance,
                     -- a rule the queue enforces for this very candidate (a suppressed
                     -- scope, the topic window, an exited journey, a closed window)
                     scored.suppression_code as rule,
@@ -123,6 +138,7 @@ def _compare(con, truth: Path) -> dict:
                 join effects using (channel)
                 left join marts.customer_engagement as engagement using (customer_id, channel)
                 left join marts.customer_fatigue as fatigue using (customer_id)
+                left join sent_today using (customer_id)
                 left join intermediate.int_decision_scored as scored
                     on scored.customer_id = plan.customer_id
                     and scored.campaign_id = plan.campaign_id
@@ -149,7 +165,8 @@ def _compare(con, truth: Path) -> dict:
                     *,
                     1 / (1 + power((contacts_last_7d + sent_rank - 1) / {c50}, {k}))
                         as multiplier,
-                    rule is null and topic_rank = 1 and budget_rank <= remaining_budget
+                    rule is null and topic_rank = 1
+                    and budget_rank <= least(remaining_budget, daily_allowance)
                         as breaks_no_rule
                 from ranked
             ),
@@ -158,7 +175,8 @@ def _compare(con, truth: Path) -> dict:
                     customer_id,
                     count(*) as messages,
                     max(weekly_cap) as weekly_cap,
-                    max(contacts_last_7d) as contacts_last_7d
+                    max(contacts_last_7d) as contacts_last_7d,
+                    max(daily_allowance) as daily_allowance
                 from valued
                 group by 1
             )
@@ -167,12 +185,18 @@ def _compare(con, truth: Path) -> dict:
                 (select count(*) from per_customer) as customers_contacted,
                 (select count(*) from per_customer where contacts_last_7d + messages > weekly_cap)
                     as customers_over_cap,
+                (select count(*) from per_customer where messages > daily_allowance)
+                    as customers_over_daily_limit,
                 count(*) filter (where not breaks_no_rule) as messages_breaking_a_rule,
                 count(*) filter (where rule is not null) as messages_the_queue_suppresses,
                 count(*) filter (where topic_rank > 1) as messages_on_a_topic_twice,
                 count(*) filter (
                     where rule is null and topic_rank = 1 and budget_rank > remaining_budget
                 ) as messages_over_budget,
+                count(*) filter (
+                    where rule is null and topic_rank = 1 and budget_rank <= remaining_budget
+                    and budget_rank > daily_allowance
+                ) as messages_over_daily_limit,
                 sum(p_convert) as expected_conversions,
                 sum(p_convert) filter (where breaks_no_rule)
                     as expected_conversions_breaking_no_rule,
@@ -185,10 +209,12 @@ def _compare(con, truth: Path) -> dict:
             "messages",
             "customers_contacted",
             "customers_over_cap",
+            "customers_over_daily_limit",
             "messages_breaking_a_rule",
             "messages_the_queue_suppresses",
             "messages_on_a_topic_twice",
             "messages_over_budget",
+            "messages_over_daily_limit",
             "expected_conversions",
             "expected_conversions_breaking_no_rule",
             "expected_conversions_fatigued",

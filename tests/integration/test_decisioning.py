@@ -182,6 +182,24 @@ def _plant(db: Path) -> dict[str, list[dict[str, str]]]:
         taken.append(limited)
         plant("assert_send_queue_sends_within_weekly_cap", customer_id=limited, channel=channel)
 
+    # pacing: a message held by the day's limit on all channels sent anyway, for a
+    # customer whose sends already use the day's allowance
+    (queue_id, paced) = _one(
+        db,
+        f"select queue_id, customer_id from {q} as held where reason_code = 'daily_limit'"
+        f" and customer_id not in ({', '.join(repr(c) for c in taken)})"
+        f" and daily_allowance = (select count(*) from {q} as sent"
+        " where sent.customer_id = held.customer_id and sent.decision = 'send'"
+        " and sent.counts_toward_cap)"
+        " order by queue_id limit 1",
+    )
+    execute(
+        db,
+        f"update {log} set decision = 'send', reason_code = null where queue_id = '{queue_id}'",
+    )
+    taken.append(paced)
+    plant("assert_send_queue_sends_within_daily_limit", customer_id=paced)
+
     # a suppressed scope: a sales message to a customer cooling off after a complaint
     (queue_id,) = _one(
         db, f"select queue_id from {q} where reason_code = 'cooling_off' order by queue_id limit 1"

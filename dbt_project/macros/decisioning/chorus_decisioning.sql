@@ -36,6 +36,28 @@
 {%- endmacro %}
 
 
+{#-
+    How many marketing messages a customer may still get this period on all contact
+    channels together (pacing): var chorus_daily_share_of_weekly_cap of the weekly cap,
+    rounded up, less the marketing messages of the last 24 hours (the sum of
+    int_decision_channel_allowance.contacts_last_24h: it holds every channel messaged in
+    the last 7 days). The share is written as a literal, so the product is exact decimal
+    arithmetic on every engine (0.5 * 5 is 2.5, not 2.5000000001).
+-#}
+{% macro chorus_daily_contact_allowance(weekly_cap, sent_last_24h='0') -%}
+    {%- set share = var('chorus_daily_share_of_weekly_cap') -%}
+    {%- if share is not number or share <= 0 or share > 1 -%}
+        {{ exceptions.raise_compiler_error(
+            'var chorus_daily_share_of_weekly_cap is ' ~ share ~ ': give a number more'
+            ~ ' than 0 and at most 1 (1 switches pacing off), e.g. --vars'
+            ~ ' \'{chorus_daily_share_of_weekly_cap: 0.5}\''
+        ) }}
+    {%- endif -%}
+    cast(ceil(coalesce({{ weekly_cap }}, 0) * {{ share }}) as {{ dbt.type_int() }})
+    - coalesce({{ sent_last_24h }}, 0)
+{%- endmacro %}
+
+
 {#- The consent purpose of a campaign objective: transactional or marketing. -#}
 {% macro chorus_campaign_purpose(objective) -%}
     case when {{ objective }} = 'transactional' then 'transactional' else 'marketing' end

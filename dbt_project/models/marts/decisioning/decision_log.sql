@@ -13,7 +13,10 @@
 --      period (int_decision_channel_allowance: daily maximum, ramp after a pause; a
 --      channel not there may carry its daily maximum, chorus_daily_allowance);
 --   3. and the customer's remaining weekly budget (customer_fatigue.remaining_budget:
---      weekly_cap less the marketing contacts of the trailing 7 days on all channels).
+--      weekly_cap less the marketing contacts of the trailing 7 days on all channels),
+--      paced: at most var chorus_daily_share_of_weekly_cap of the weekly cap on all
+--      contact channels in a period, the last 24 hours' messages included
+--      (chorus_daily_contact_allowance); the rest waits for a later day (daily_limit).
 -- Transactional messages and paid audiences count toward no cap. Then the sends are
 -- spaced: on a channel with channel_policy.min_gap_hours, a customer's marketing
 -- messages go at least that many hours apart, and after the channel's last one; a send
@@ -69,6 +72,18 @@ fatigue as (
 allowance as (
 
     select * from {{ ref('int_decision_channel_allowance') }}
+
+),
+
+-- each customer's marketing messages of the last 24 hours on all contact channels (the
+-- allowance holds every channel messaged in the last 7 days), for the pacing
+sent_today as (
+
+    select
+        customer_id,
+        sum(contacts_last_24h) as contacts_last_24h
+    from allowance
+    group by 1
 
 ),
 
@@ -172,6 +187,12 @@ ranks as (
                 topic_ranked.counts_toward_cap
                 and budget_ranked.budget_rank > coalesce(fatigue.remaining_budget, 0)
                 then 'over_budget'
+            when
+                topic_ranked.counts_toward_cap
+                and budget_ranked.budget_rank > {{ chorus_daily_contact_allowance(
+                    'fatigue.weekly_cap', 'sent_today.contacts_last_24h'
+                ) }}
+                then 'daily_limit'
         end as fill_code
     from topic_ranked
     left join channel_ranked
@@ -180,6 +201,8 @@ ranks as (
         on topic_ranked.candidate_id = budget_ranked.candidate_id
     left join fatigue
         on topic_ranked.customer_id = fatigue.customer_id
+    left join sent_today
+        on topic_ranked.customer_id = sent_today.customer_id
 
 ),
 
@@ -309,6 +332,14 @@ coded as (
             when scored.counts_toward_cap
                 then coalesce(allowance.allowance, {{ chorus_daily_allowance('policy.daily_max') }})
         end as channel_allowance,
+        case
+            when scored.counts_toward_cap
+                then greatest({{ chorus_daily_contact_allowance(
+                    'fatigue.weekly_cap', 'sent_today.contacts_last_24h'
+                ) }}, 0)
+        end as daily_allowance,
+        {{ chorus_daily_contact_allowance('fatigue.weekly_cap') }} as daily_limit,
+        coalesce(sent_today.contacts_last_24h, 0) as contacts_last_24h,
         coalesce(fatigue.weekly_cap, 0) as weekly_cap,
         coalesce(fatigue.contacts_last_7d, 0) as contacts_last_7d,
         coalesce(fatigue.remaining_budget, 0) as remaining_budget
@@ -323,6 +354,8 @@ coded as (
         on scored.channel = policy.channel
     left join fatigue
         on scored.customer_id = fatigue.customer_id
+    left join sent_today
+        on scored.customer_id = sent_today.customer_id
 
 ),
 
@@ -489,6 +522,16 @@ final as (
                 "' h of it, and no later time this period is outside quiet hours and in the'",
                 "' campaign window'",
             ]) }}
+            when 'daily_limit' then {{ dbt.concat([
+                "'the daily limit of '",
+                "cast(daily_limit as " ~ dbt.type_string() ~ ")",
+                "' marketing messages on all channels is used ('",
+                "cast(contacts_last_24h as " ~ dbt.type_string() ~ ")",
+                "' in the last 24 h, higher-priority messages the rest; "
+                ~ var('chorus_daily_share_of_weekly_cap') ~ " of the weekly cap of '",
+                "cast(weekly_cap as " ~ dbt.type_string() ~ ")",
+                "'); later days have the rest of the weekly budget'",
+            ]) }}
             when 'over_budget' then {{ dbt.concat([
                 "'over the weekly budget: '",
                 "cast(remaining_budget as " ~ dbt.type_string() ~ ")",
@@ -548,6 +591,7 @@ final as (
         weekly_cap,
         contacts_last_7d,
         channel_allowance,
+        daily_allowance,
         candidate_source,
         due_at,
         case when journey_id is not null then qualified_at end as journey_started_at,
