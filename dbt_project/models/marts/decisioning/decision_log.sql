@@ -57,17 +57,6 @@ scored as {{ chorus_not_materialized() }} (
 
 ),
 
-fatigue as (
-
-    select
-        customer_id,
-        weekly_cap,
-        contacts_last_7d,
-        remaining_budget
-    from {{ ref('customer_fatigue') }}
-
-),
-
 -- the channels below their daily allowance; the others may carry it whole
 allowance as (
 
@@ -84,6 +73,25 @@ sent_today as (
         sum(contacts_last_24h) as contacts_last_24h
     from allowance
     group by 1
+
+),
+
+-- the weekly budget, and the pacing's share of it left for this period
+fatigue as (
+
+    select
+        fatigue.customer_id,
+        fatigue.weekly_cap,
+        fatigue.contacts_last_7d,
+        fatigue.remaining_budget,
+        coalesce(sent_today.contacts_last_24h, 0) as contacts_last_24h,
+        {{ chorus_daily_contact_allowance('fatigue.weekly_cap') }} as daily_limit,
+        {{ chorus_daily_contact_allowance(
+            'fatigue.weekly_cap', 'sent_today.contacts_last_24h'
+        ) }} as daily_allowance
+    from {{ ref('customer_fatigue') }} as fatigue
+    left join sent_today
+        on fatigue.customer_id = sent_today.customer_id
 
 ),
 
@@ -189,9 +197,7 @@ ranks as (
                 then 'over_budget'
             when
                 topic_ranked.counts_toward_cap
-                and budget_ranked.budget_rank > {{ chorus_daily_contact_allowance(
-                    'fatigue.weekly_cap', 'sent_today.contacts_last_24h'
-                ) }}
+                and budget_ranked.budget_rank > coalesce(fatigue.daily_allowance, 0)
                 then 'daily_limit'
         end as fill_code
     from topic_ranked
@@ -201,8 +207,6 @@ ranks as (
         on topic_ranked.candidate_id = budget_ranked.candidate_id
     left join fatigue
         on topic_ranked.customer_id = fatigue.customer_id
-    left join sent_today
-        on topic_ranked.customer_id = sent_today.customer_id
 
 ),
 
@@ -333,13 +337,10 @@ coded as (
                 then coalesce(allowance.allowance, {{ chorus_daily_allowance('policy.daily_max') }})
         end as channel_allowance,
         case
-            when scored.counts_toward_cap
-                then greatest({{ chorus_daily_contact_allowance(
-                    'fatigue.weekly_cap', 'sent_today.contacts_last_24h'
-                ) }}, 0)
+            when scored.counts_toward_cap then greatest(coalesce(fatigue.daily_allowance, 0), 0)
         end as daily_allowance,
-        {{ chorus_daily_contact_allowance('fatigue.weekly_cap') }} as daily_limit,
-        coalesce(sent_today.contacts_last_24h, 0) as contacts_last_24h,
+        coalesce(fatigue.daily_limit, 0) as daily_limit,
+        coalesce(fatigue.contacts_last_24h, 0) as contacts_last_24h,
         coalesce(fatigue.weekly_cap, 0) as weekly_cap,
         coalesce(fatigue.contacts_last_7d, 0) as contacts_last_7d,
         coalesce(fatigue.remaining_budget, 0) as remaining_budget
@@ -354,8 +355,6 @@ coded as (
         on scored.channel = policy.channel
     left join fatigue
         on scored.customer_id = fatigue.customer_id
-    left join sent_today
-        on scored.customer_id = sent_today.customer_id
 
 ),
 
