@@ -19,8 +19,9 @@ batch and engagement batch), copies it, and:
   7 days plus the plan's messages), the messages that break a rule the queue
   enforces (one the queue suppresses for that very candidate: a suppressed scope, a
   topic contacted within the window, an exited journey; a second message on one
-  topic; a message beyond the customer's remaining budget or the day's pacing limit
-  (var chorus_daily_share_of_weekly_cap of the weekly cap, less the last 24 hours),
+  topic; a message beyond the customer's remaining budget or, on a paced channel
+  (channel_policy.is_paced), the day's pacing limit (var
+  chorus_daily_share_of_weekly_cap of the weekly cap, less the last 24 hours there),
   the most converting counted first), and expected conversions and engagements:
     - conversions as the generator made them (_truth/channel_effects.json): each
       marketing message converts with its channel's incremental probability,
@@ -102,12 +103,14 @@ def _compare(con, truth: Path) -> dict:
     project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
     # the pacing share as a decimal literal, as the queue's macro writes it (exact)
     share = project["vars"]["chorus_daily_share_of_weekly_cap"]
-    # each customer's marketing messages of the last 24 hours on all contact channels,
-    # as the queue counts them (int_decision_channel_allowance)
+    # each customer's marketing messages of the last 24 hours on the paced channels, as
+    # the queue counts them (int_decision_channel_allowance)
     con.execute(
         "create or replace temp table sent_today as select customer_id,"
         " sum(contacts_last_24h) as contacts_last_24h"
-        " from intermediate.int_decision_channel_allowance group by 1"
+        " from intermediate.int_decision_channel_allowance"
+        " where channel in (select channel from seeds.channel_policy where is_paced)"
+        " group by 1"
     )
     out = {}
     for name, sql in PLANS.items():
@@ -130,12 +133,14 @@ def _compare(con, truth: Path) -> dict:
                     -- a rule the queue enforces for this very candidate (a suppressed
                     -- scope, the topic window, an exited journey, a closed window)
                     scored.suppression_code as rule,
+                    policy.is_paced,
                     row_number() over (
                         partition by plan.customer_id, plan.topic
                         order by effects.p_convert desc, plan.channel, plan.campaign_id
                     ) as topic_rank
                 from plan
                 join effects using (channel)
+                join seeds.channel_policy as policy using (channel)
                 left join marts.customer_engagement as engagement using (customer_id, channel)
                 left join marts.customer_fatigue as fatigue using (customer_id)
                 left join sent_today using (customer_id)
@@ -157,7 +162,13 @@ def _compare(con, truth: Path) -> dict:
                     case when rule is null and topic_rank = 1 then row_number() over (
                         partition by customer_id, rule is null and topic_rank = 1
                         order by p_convert desc, channel, campaign_id
-                    ) end as budget_rank
+                    ) end as budget_rank,
+                    -- the same on the paced channels alone, for the day's limit
+                    case when rule is null and topic_rank = 1 and is_paced then row_number()
+                    over (
+                        partition by customer_id, rule is null and topic_rank = 1 and is_paced
+                        order by p_convert desc, channel, campaign_id
+                    ) end as paced_rank
                 from flagged
             ),
             valued as (
@@ -165,8 +176,8 @@ def _compare(con, truth: Path) -> dict:
                     *,
                     1 / (1 + power((contacts_last_7d + sent_rank - 1) / {c50}, {k}))
                         as multiplier,
-                    rule is null and topic_rank = 1
-                    and budget_rank <= least(remaining_budget, daily_allowance)
+                    rule is null and topic_rank = 1 and budget_rank <= remaining_budget
+                    and (not is_paced or paced_rank <= daily_allowance)
                         as breaks_no_rule
                 from ranked
             ),
@@ -176,7 +187,8 @@ def _compare(con, truth: Path) -> dict:
                     count(*) as messages,
                     max(weekly_cap) as weekly_cap,
                     max(contacts_last_7d) as contacts_last_7d,
-                    max(daily_allowance) as daily_allowance
+                    max(daily_allowance) as daily_allowance,
+                    count(*) filter (where is_paced) as paced_messages
                 from valued
                 group by 1
             )
@@ -185,7 +197,7 @@ def _compare(con, truth: Path) -> dict:
                 (select count(*) from per_customer) as customers_contacted,
                 (select count(*) from per_customer where contacts_last_7d + messages > weekly_cap)
                     as customers_over_cap,
-                (select count(*) from per_customer where messages > daily_allowance)
+                (select count(*) from per_customer where paced_messages > daily_allowance)
                     as customers_over_daily_limit,
                 count(*) filter (where not breaks_no_rule) as messages_breaking_a_rule,
                 count(*) filter (where rule is not null) as messages_the_queue_suppresses,
@@ -195,7 +207,7 @@ def _compare(con, truth: Path) -> dict:
                 ) as messages_over_budget,
                 count(*) filter (
                     where rule is null and topic_rank = 1 and budget_rank <= remaining_budget
-                    and budget_rank > daily_allowance
+                    and is_paced and paced_rank > daily_allowance
                 ) as messages_over_daily_limit,
                 sum(p_convert) as expected_conversions,
                 sum(p_convert) filter (where breaks_no_rule)

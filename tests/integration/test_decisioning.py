@@ -182,15 +182,16 @@ def _plant(db: Path) -> dict[str, list[dict[str, str]]]:
         taken.append(limited)
         plant("assert_send_queue_sends_within_weekly_cap", customer_id=limited, channel=channel)
 
-    # pacing: a message held by the day's limit on all channels sent anyway, for a
-    # customer whose sends already use the day's allowance
+    # pacing: a message held by the day's limit on the paced channels sent anyway, for a
+    # customer whose sends there already use the day's allowance (daily_allowance is
+    # set on the paced channels' messages that count toward the caps)
     (queue_id, paced) = _one(
         db,
         f"select queue_id, customer_id from {q} as held where reason_code = 'daily_limit'"
         f" and customer_id not in ({', '.join(repr(c) for c in taken)})"
         f" and daily_allowance = (select count(*) from {q} as sent"
         " where sent.customer_id = held.customer_id and sent.decision = 'send'"
-        " and sent.counts_toward_cap)"
+        " and sent.daily_allowance is not null)"
         " order by queue_id limit 1",
     )
     execute(

@@ -37,11 +37,12 @@
 
 
 {#-
-    How many marketing messages a customer may still get this period on all contact
-    channels together (pacing): var chorus_daily_share_of_weekly_cap of the weekly cap,
-    rounded up, less the marketing messages of the last 24 hours (the sum of
-    int_decision_channel_allowance.contacts_last_24h: it holds every channel messaged in
-    the last 7 days). The share is written as a literal, so the product is exact decimal
+    How many marketing messages a customer may still get this period on the paced
+    channels together (channel_policy.is_paced: email, SMS, push): var
+    chorus_daily_share_of_weekly_cap of the weekly cap, rounded up, less their marketing
+    messages there of the last 24 hours (the sum of
+    int_decision_channel_allowance.contacts_last_24h over the paced channels: it holds
+    every channel messaged in the last 7 days). The share is written as a literal, so the product is exact decimal
     arithmetic on every engine (0.5 * 5 is 2.5, not 2.5000000001).
 -#}
 {% macro chorus_daily_contact_allowance(weekly_cap, sent_last_24h='0') -%}

@@ -1,18 +1,27 @@
--- Invariant (pacing): a customer's marketing sends of the period on all contact channels,
--- with their marketing messages of the last 24 hours, are at most
--- var chorus_daily_share_of_weekly_cap of their weekly cap, rounded up
+-- Invariant (pacing): a customer's marketing sends of the period on the paced channels
+-- (channel_policy.is_paced), with their marketing messages of the last 24 hours there,
+-- are at most var chorus_daily_share_of_weekly_cap of their weekly cap, rounded up
 -- (chorus_daily_contact_allowance: the rule's one home, which the queue applies too).
 -- an asset check of send_queue in Dagster (it reads other models too)
 {{ config(meta={'dagster': {'ref': {'name': 'send_queue'}}}) }}
 with
 
+paced as (
+
+    select channel from {{ ref('channel_policy') }}
+    where is_paced
+
+),
+
 per_customer as (
 
     select
-        customer_id,
+        sends.customer_id,
         count(*) as sends
-    from {{ ref('send_queue') }}
-    where decision = 'send' and counts_toward_cap
+    from {{ ref('send_queue') }} as sends
+    inner join paced
+        on sends.channel = paced.channel
+    where sends.decision = 'send' and sends.counts_toward_cap
     group by 1
 
 ),
@@ -20,9 +29,11 @@ per_customer as (
 sent_today as (
 
     select
-        customer_id,
-        sum(contacts_last_24h) as contacts_last_24h
-    from {{ ref('int_decision_channel_allowance') }}
+        allowance.customer_id,
+        sum(allowance.contacts_last_24h) as contacts_last_24h
+    from {{ ref('int_decision_channel_allowance') }} as allowance
+    inner join paced
+        on allowance.channel = paced.channel
     group by 1
 
 )

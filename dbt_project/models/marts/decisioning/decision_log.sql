@@ -12,11 +12,14 @@
 --   2. a marketing message on a contact channel fits the channel's allowance of the
 --      period (int_decision_channel_allowance: daily maximum, ramp after a pause; a
 --      channel not there may carry its daily maximum, chorus_daily_allowance);
---   3. and the customer's remaining weekly budget (customer_fatigue.remaining_budget:
---      weekly_cap less the marketing contacts of the trailing 7 days on all channels),
---      paced: at most var chorus_daily_share_of_weekly_cap of the weekly cap on all
---      contact channels in a period, the last 24 hours' messages included
---      (chorus_daily_contact_allowance); the rest waits for a later day (daily_limit).
+--   3. paced: on the channels with channel_policy.is_paced (email, SMS, push), at most
+--      var chorus_daily_share_of_weekly_cap of the weekly cap in a period, the last 24
+--      hours' messages included (chorus_daily_contact_allowance); the rest waits for a
+--      later day (daily_limit);
+--   4. and the customer's remaining weekly budget (customer_fatigue.remaining_budget:
+--      weekly_cap less the marketing contacts of the trailing 7 days on all channels).
+-- The limits nest (a channel's in the paced channels', theirs in the week's), so taking
+-- the best that fits each in turn is the best set under all of them.
 -- Transactional messages and paid audiences count toward no cap. Then the sends are
 -- spaced: on a channel with channel_policy.min_gap_hours, a customer's marketing
 -- messages go at least that many hours apart, and after the channel's last one; a send
@@ -64,14 +67,17 @@ allowance as (
 
 ),
 
--- each customer's marketing messages of the last 24 hours on all contact channels (the
--- allowance holds every channel messaged in the last 7 days), for the pacing
+-- each customer's marketing messages of the last 24 hours on the paced channels (the
+-- allowance holds every channel messaged in the last 7 days)
 sent_today as (
 
     select
-        customer_id,
-        sum(contacts_last_24h) as contacts_last_24h
+        allowance.customer_id,
+        sum(allowance.contacts_last_24h) as contacts_last_24h
     from allowance
+    inner join {{ ref('channel_policy') }} as paced
+        on allowance.channel = paced.channel
+    where paced.is_paced
     group by 1
 
 ),
@@ -101,6 +107,7 @@ policy as (
         channel,
         daily_max,
         min_gap_hours,
+        is_paced,
         quiet_hours_start,
         quiet_hours_end
     from {{ ref('channel_policy') }}
@@ -146,6 +153,7 @@ channel_ranked as (
         topic_ranked.customer_id,
         topic_ranked.campaign_id,
         topic_ranked.priority_score,
+        policy.is_paced,
         row_number() over (
             partition by topic_ranked.customer_id, topic_ranked.channel
             order by
@@ -166,17 +174,42 @@ channel_ranked as (
 
 ),
 
--- 3. those within their channel's allowance, in the customer's remaining budget
-budget_ranked as (
+-- 3. those within their channel's allowance, on the paced channels in the day's share
+paced_ranked as (
 
     select
         candidate_id,
+        customer_id,
+        campaign_id,
+        priority_score,
+        is_paced,
         row_number() over (
-            partition by customer_id
+            partition by customer_id, is_paced
             order by priority_score desc, campaign_id asc, candidate_id asc
-        ) as budget_rank
+        ) as paced_rank
     from channel_ranked
     where channel_rank <= channel_allowance
+
+),
+
+-- 4. those, in the customer's remaining weekly budget
+budget_ranked as (
+
+    select
+        paced_ranked.candidate_id,
+        row_number() over (
+            partition by paced_ranked.customer_id
+            order by
+                paced_ranked.priority_score desc,
+                paced_ranked.campaign_id asc,
+                paced_ranked.candidate_id asc
+        ) as budget_rank
+    from paced_ranked
+    left join fatigue
+        on paced_ranked.customer_id = fatigue.customer_id
+    where
+        not paced_ranked.is_paced
+        or paced_ranked.paced_rank <= coalesce(fatigue.daily_allowance, 0)
 
 ),
 
@@ -191,18 +224,27 @@ ranks as (
                 topic_ranked.counts_toward_cap
                 and channel_ranked.channel_rank > channel_ranked.channel_allowance
                 then 'channel_limit'
+            -- past the day's share; over the week's budget when that alone would hold it
+            when
+                topic_ranked.counts_toward_cap
+                and paced_ranked.is_paced
+                and paced_ranked.paced_rank > coalesce(fatigue.daily_allowance, 0)
+                then
+                    case
+                        when paced_ranked.paced_rank > coalesce(fatigue.remaining_budget, 0)
+                            then 'over_budget'
+                        else 'daily_limit'
+                    end
             when
                 topic_ranked.counts_toward_cap
                 and budget_ranked.budget_rank > coalesce(fatigue.remaining_budget, 0)
                 then 'over_budget'
-            when
-                topic_ranked.counts_toward_cap
-                and budget_ranked.budget_rank > coalesce(fatigue.daily_allowance, 0)
-                then 'daily_limit'
         end as fill_code
     from topic_ranked
     left join channel_ranked
         on topic_ranked.candidate_id = channel_ranked.candidate_id
+    left join paced_ranked
+        on topic_ranked.candidate_id = paced_ranked.candidate_id
     left join budget_ranked
         on topic_ranked.candidate_id = budget_ranked.candidate_id
     left join fatigue
@@ -337,7 +379,8 @@ coded as (
                 then coalesce(allowance.allowance, {{ chorus_daily_allowance('policy.daily_max') }})
         end as channel_allowance,
         case
-            when scored.counts_toward_cap then greatest(coalesce(fatigue.daily_allowance, 0), 0)
+            when scored.counts_toward_cap and policy.is_paced
+                then greatest(coalesce(fatigue.daily_allowance, 0), 0)
         end as daily_allowance,
         coalesce(fatigue.daily_limit, 0) as daily_limit,
         coalesce(fatigue.contacts_last_24h, 0) as contacts_last_24h,
@@ -524,7 +567,7 @@ final as (
             when 'daily_limit' then {{ dbt.concat([
                 "'the daily limit of '",
                 "cast(daily_limit as " ~ dbt.type_string() ~ ")",
-                "' marketing messages on all channels is used ('",
+                "' marketing messages on the paced channels is used ('",
                 "cast(contacts_last_24h as " ~ dbt.type_string() ~ ")",
                 "' in the last 24 h, higher-priority messages the rest; "
                 ~ var('chorus_daily_share_of_weekly_cap') ~ " of the weekly cap of '",
