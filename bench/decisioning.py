@@ -3,7 +3,8 @@ baseline.
 
 For each size of BENCH_DECISION_SIZES (default 200000,1000000) it takes the warehouse
 `make bench` left in BENCH_DIR/<size>/chorus.duckdb (the daily build: day 2's identity
-batch and engagement batch), copies it, and:
+batch and engagement batch), copies it, loads this checkout's seeds into the copy (not
+timed), and:
 
 - builds the decisioning domain (`dbt run --select tag:decisioning`: the audiences,
   candidates, channel choice, scoring, send_queue and decision_log), timed in a fresh
@@ -264,6 +265,9 @@ def main() -> None:
         # a write-ahead log left by an interrupted run belongs to the old copy
         work.with_name(work.name + ".wal").unlink(missing_ok=True)
         shutil.copyfile(source, work)
+        # the seeds as this checkout has them, not timed: `make bench` may have built the
+        # warehouse with code whose seeds had fewer columns
+        run_step("dbt@decide:seed", data_dir, source, customers, 90)
         builds = [run_step(STEP, data_dir, source, customers, 90) for _ in range(2)]
         con = connect(work)
         try:
