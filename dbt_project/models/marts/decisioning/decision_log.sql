@@ -174,42 +174,27 @@ channel_ranked as (
 
 ),
 
--- 3. those within their channel's allowance, on the paced channels in the day's share
-paced_ranked as (
-
-    select
-        candidate_id,
-        customer_id,
-        campaign_id,
-        priority_score,
-        is_paced,
-        row_number() over (
-            partition by customer_id, is_paced
-            order by priority_score desc, campaign_id asc, candidate_id asc
-        ) as paced_rank
-    from channel_ranked
-    where channel_rank <= channel_allowance
-
-),
-
--- 4. those, in the customer's remaining weekly budget
+-- 3. and 4. those within their channel's allowance, in priority order: how many of the
+-- paced channels' (paced_rank) and the others' (unpaced_rank) come up to each. A paced
+-- message past the day's allowance D is not sent, so the k-th that is, in the weekly
+-- budget's order, is at unpaced_rank + least(paced_rank, D) (one sort for both passes).
 budget_ranked as (
 
     select
-        paced_ranked.candidate_id,
-        row_number() over (
-            partition by paced_ranked.customer_id
-            order by
-                paced_ranked.priority_score desc,
-                paced_ranked.campaign_id asc,
-                paced_ranked.candidate_id asc
-        ) as budget_rank
-    from paced_ranked
-    left join fatigue
-        on paced_ranked.customer_id = fatigue.customer_id
-    where
-        not paced_ranked.is_paced
-        or paced_ranked.paced_rank <= coalesce(fatigue.daily_allowance, 0)
+        candidate_id,
+        is_paced,
+        sum(case when is_paced then 1 else 0 end) over (
+            partition by customer_id
+            order by priority_score desc, campaign_id asc, candidate_id asc
+            rows between unbounded preceding and current row
+        ) as paced_rank,
+        sum(case when is_paced then 0 else 1 end) over (
+            partition by customer_id
+            order by priority_score desc, campaign_id asc, candidate_id asc
+            rows between unbounded preceding and current row
+        ) as unpaced_rank
+    from channel_ranked
+    where channel_rank <= channel_allowance
 
 ),
 
@@ -227,24 +212,24 @@ ranks as (
             -- past the day's share; over the week's budget when that alone would hold it
             when
                 topic_ranked.counts_toward_cap
-                and paced_ranked.is_paced
-                and paced_ranked.paced_rank > coalesce(fatigue.daily_allowance, 0)
+                and budget_ranked.is_paced
+                and budget_ranked.paced_rank > coalesce(fatigue.daily_allowance, 0)
                 then
                     case
-                        when paced_ranked.paced_rank > coalesce(fatigue.remaining_budget, 0)
+                        when budget_ranked.paced_rank > coalesce(fatigue.remaining_budget, 0)
                             then 'over_budget'
                         else 'daily_limit'
                     end
             when
                 topic_ranked.counts_toward_cap
-                and budget_ranked.budget_rank > coalesce(fatigue.remaining_budget, 0)
+                and budget_ranked.unpaced_rank
+                + least(budget_ranked.paced_rank, greatest(coalesce(fatigue.daily_allowance, 0), 0))
+                > coalesce(fatigue.remaining_budget, 0)
                 then 'over_budget'
         end as fill_code
     from topic_ranked
     left join channel_ranked
         on topic_ranked.candidate_id = channel_ranked.candidate_id
-    left join paced_ranked
-        on topic_ranked.candidate_id = paced_ranked.candidate_id
     left join budget_ranked
         on topic_ranked.candidate_id = budget_ranked.candidate_id
     left join fatigue
