@@ -2,9 +2,8 @@
 -- last var chorus_fatigue_curve_days days: the contact pressure it met (the customer's
 -- marketing contacts on every channel combined sent in the 7 days before it, the
 -- message itself and any sent in the same second excluded), whether it was engaged with
--- (the channel's engagement_event), the customer's curve tier and the rate expected of
--- it without fatigue: the customer's own smoothed rate on that channel. The input of
--- the fatigue curve's fit (int_fatigue_curves), read only when it fits.
+-- (the channel's engagement_event) and the customer's curve tier. The input of the
+-- fatigue curve's fit (int_fatigue_curves), read only when it fits.
 -- The curve tier ranks customers as the engagement tiers do, but by their engagement
 -- rate before those days (customers with var chorus_fatigue_trend_min_messages
 -- delivered messages then): the curve must not sort customers by the outcomes it
@@ -99,15 +98,10 @@ final as (
         pressured.sent_at,
         cast(pressured.contacts_7d as bigint) as contacts_7d,
         pressured.is_engaged,
-        curve_tiers.curve_tier as engagement_tier,
-        engagement.engagement_rate as expected_rate
+        curve_tiers.curve_tier as engagement_tier
     from pressured
     inner join curve_tiers
         on pressured.customer_id = curve_tiers.customer_id
-    inner join {{ ref('customer_engagement') }} as engagement
-        on
-            pressured.customer_id = engagement.customer_id
-            and pressured.channel = engagement.channel
     where
         pressured.delivered_at is not null
         and pressured.sent_at > {{ window_start }}
