@@ -104,7 +104,10 @@ def _fatigue(con, truth: dict, threshold: float) -> dict:
     for entry in tiers.values():
         base = entry["points"][0]["rate"]
         for point in entry["points"]:
-            point["relative"] = round(point["rate"] / base, 4) if base else None
+            # a pressure no customer also met without pressure has no rate (None)
+            point["relative"] = (
+                round(point["rate"] / base, 4) if base and point["rate"] is not None else None
+            )
             point["true_multiplier"] = round(true_multiplier(point["contacts_7d"]), 4)
         # the cap the true curve gives at this base rate, by the same marginal rule
         n, weekly_before = 0, 0.0
@@ -116,7 +119,7 @@ def _fatigue(con, truth: dict, threshold: float) -> dict:
         entry["true_curve_cap"] = max(n, 1)
         entry["base_rate"] = round(base, 4)
         low = [p for p in entry["points"] if p["contacts_7d"] == 0]
-        high = [p for p in entry["points"] if p["contacts_7d"] >= 5]
+        high = [p for p in entry["points"] if p["contacts_7d"] >= 5 and p["rate"] is not None]
         high_rate = sum(p["rate"] * p["messages"] for p in high) / max(
             sum(p["messages"] for p in high), 1
         )
