@@ -42,9 +42,25 @@
     chorus_daily_share_of_weekly_cap of the weekly cap, rounded up, less their marketing
     messages there of the last 24 hours (the sum of
     int_decision_channel_allowance.contacts_last_24h over the paced channels: it holds
-    every channel messaged in the last 7 days). The share is written as a literal, so the product is exact decimal
-    arithmetic on every engine (0.5 * 5 is 2.5, not 2.5000000001).
+    every channel messaged in the last 7 days; chorus_paced_contacts_last_24h). The share
+    is written as a literal, so the product is exact decimal arithmetic on every engine
+    (0.5 * 5 is 2.5, not 2.5000000001).
 -#}
+{#- One row per customer with marketing messages on the paced channels in the 24 hours
+    before as_of: how many (contacts_last_24h), what chorus_daily_contact_allowance
+    subtracts. The queue and its invariant test both read it. -#}
+{% macro chorus_paced_contacts_last_24h() -%}
+    select
+        allowance.customer_id,
+        sum(allowance.contacts_last_24h) as contacts_last_24h
+    from {{ ref('int_decision_channel_allowance') }} as allowance
+    inner join {{ ref('channel_policy') }} as paced
+        on allowance.channel = paced.channel
+    where paced.is_paced
+    group by 1
+{%- endmacro %}
+
+
 {% macro chorus_daily_contact_allowance(weekly_cap, sent_last_24h='0') -%}
     {%- set share = var('chorus_daily_share_of_weekly_cap') -%}
     {%- if share is not number or share <= 0 or share > 1 -%}

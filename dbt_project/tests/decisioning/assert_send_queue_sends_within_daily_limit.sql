@@ -28,13 +28,7 @@ per_customer as (
 
 sent_today as (
 
-    select
-        allowance.customer_id,
-        sum(allowance.contacts_last_24h) as contacts_last_24h
-    from {{ ref('int_decision_channel_allowance') }} as allowance
-    inner join paced
-        on allowance.channel = paced.channel
-    group by 1
+    {{ chorus_paced_contacts_last_24h() }}
 
 )
 

@@ -12,8 +12,8 @@
 --   sum(e_c * n_0 / (n_c + n_0)) / sum(e_0 * n_c / (n_c + n_0))
 -- (n messages, e engagements), times the tier's rate at no pressure (standardized_rate).
 -- A stratum with messages at one pressure only adds nothing to it. Measured against
--- the generator's true curve at 1M customers, it recovers the truth within 0.02-0.03
--- up to 7 contacts, where a ratio to each customer's own smoothed rate sat 0.07-0.14
+-- the generator's true curve at 1M customers, it recovers the truth within 0.03 up
+-- to 6 contacts, where a ratio to each customer's own smoothed rate sat 0.07-0.14
 -- above it: that rate carries the customer's pressured messages, so it is lowered by
 -- the very fatigue the curve measures (docs/DECISIONS.md "Fatigue and the cap").
 -- A customer sent n messages a week meets about n - 1 others in the 7 days before

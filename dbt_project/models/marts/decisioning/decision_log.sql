@@ -67,22 +67,14 @@ allowance as (
 
 ),
 
--- each customer's marketing messages of the last 24 hours on the paced channels (the
--- allowance holds every channel messaged in the last 7 days)
+-- each customer's marketing messages of the last 24 hours on the paced channels
 sent_today as (
 
-    select
-        allowance.customer_id,
-        sum(allowance.contacts_last_24h) as contacts_last_24h
-    from allowance
-    inner join {{ ref('channel_policy') }} as paced
-        on allowance.channel = paced.channel
-    where paced.is_paced
-    group by 1
+    {{ chorus_paced_contacts_last_24h() }}
 
 ),
 
--- the weekly budget, and the pacing's share of it left for this period
+-- the weekly budget, and the pacing's share of it left for this period (never below 0)
 fatigue as (
 
     select
@@ -92,9 +84,9 @@ fatigue as (
         fatigue.remaining_budget,
         coalesce(sent_today.contacts_last_24h, 0) as contacts_last_24h,
         {{ chorus_daily_contact_allowance('fatigue.weekly_cap') }} as daily_limit,
-        {{ chorus_daily_contact_allowance(
+        greatest({{ chorus_daily_contact_allowance(
             'fatigue.weekly_cap', 'sent_today.contacts_last_24h'
-        ) }} as daily_allowance
+        ) }}, 0) as daily_allowance
     from {{ ref('customer_fatigue') }} as fatigue
     left join sent_today
         on fatigue.customer_id = sent_today.customer_id
@@ -223,7 +215,7 @@ ranks as (
             when
                 topic_ranked.counts_toward_cap
                 and budget_ranked.unpaced_rank
-                + least(budget_ranked.paced_rank, greatest(coalesce(fatigue.daily_allowance, 0), 0))
+                + least(budget_ranked.paced_rank, coalesce(fatigue.daily_allowance, 0))
                 > coalesce(fatigue.remaining_budget, 0)
                 then 'over_budget'
         end as fill_code
@@ -365,7 +357,7 @@ coded as (
         end as channel_allowance,
         case
             when scored.counts_toward_cap and policy.is_paced
-                then greatest(coalesce(fatigue.daily_allowance, 0), 0)
+                then coalesce(fatigue.daily_allowance, 0)
         end as daily_allowance,
         coalesce(fatigue.daily_limit, 0) as daily_limit,
         coalesce(fatigue.contacts_last_24h, 0) as contacts_last_24h,
