@@ -402,7 +402,15 @@ SEED_COLUMNS = {
         "starts_at",
         "ends_at",
     ),
-    "journey_steps": ("journey_id", "step", "campaign_id", "wait_hours", "condition", "exit_on"),
+    "journey_steps": (
+        "journey_id",
+        "step",
+        "campaign_id",
+        "wait_hours",
+        "stale_after_hours",
+        "condition",
+        "exit_on",
+    ),
 }
 CAMPAIGN_OBJECTIVES = (
     "acquisition",

@@ -249,27 +249,31 @@ CAMPAIGNS: tuple[Campaign, ...] = (
 )  # fmt: skip
 CAMPAIGN_INDEX = {c.campaign_id: i for i, c in enumerate(CAMPAIGNS)}
 
-# journey_id -> [(campaign_id, wait_hours after the previous step / the trigger, condition)]
-JOURNEYS: dict[str, tuple[tuple[str, int, str], ...]] = {
+# journey_id -> [(campaign_id, wait_hours after the previous step / the trigger, condition,
+# stale_after_hours: how long after it is due the step is still worth sending, None for
+# the default of var chorus_journey_stale_days)]. An order confirmation is expected at
+# once and a shipping update within the day or two it describes; a cart reminder is
+# about a visit, which two days later the customer no longer has in mind.
+JOURNEYS: dict[str, tuple[tuple[str, int, str, int | None], ...]] = {
     "welcome": (
-        ("welcome_intro", 0, "always"),
-        ("welcome_reminder", 72, "not_opened"),
-        ("welcome_offer", 96, "always"),
+        ("welcome_intro", 0, "always", None),
+        ("welcome_reminder", 72, "not_opened", None),
+        ("welcome_offer", 96, "always", None),
     ),
     "cart_abandonment": (
-        ("cart_reminder", 1, "always"),
-        ("cart_offer", 23, "opened_not_clicked"),
-        ("cart_chat_assist", 48, "clicked_not_purchased"),
+        ("cart_reminder", 1, "always", 48),
+        ("cart_offer", 23, "opened_not_clicked", 48),
+        ("cart_chat_assist", 48, "clicked_not_purchased", 48),
     ),
     "winback": (
-        ("winback_15", 0, "always"),
-        ("winback_ads", 72, "not_opened"),
-        ("winback_20", 168, "not_opened"),
+        ("winback_15", 0, "always", None),
+        ("winback_ads", 72, "not_opened", None),
+        ("winback_20", 168, "not_opened", None),
     ),
     "post_purchase": (
-        ("order_confirmation", 0, "always"),
-        ("shipping_update", 24, "always"),
-        ("post_purchase_cross_sell", 168, "always"),
+        ("order_confirmation", 0, "always", 24),
+        ("shipping_update", 24, "always", 48),
+        ("post_purchase_cross_sell", 168, "always", None),
     ),
 }
 JOURNEY_EXIT_ON = {
@@ -335,11 +339,12 @@ def journey_rows() -> list[dict[str, str]]:
             "step": str(step),
             "campaign_id": campaign_id,
             "wait_hours": str(wait),
+            "stale_after_hours": "" if stale is None else str(stale),
             "condition": condition,
             "exit_on": JOURNEY_EXIT_ON[journey],
         }
         for journey, steps in JOURNEYS.items()
-        for step, (campaign_id, wait, condition) in enumerate(steps, start=1)
+        for step, (campaign_id, wait, condition, stale) in enumerate(steps, start=1)
     ]
 
 
@@ -357,8 +362,9 @@ def _validate() -> None:
         assert c.urgency in ("low", "medium", "high"), c
     assert set(CAMPAIGN_OBJECTIVES) <= {c.objective for c in CAMPAIGNS}
     for steps in JOURNEYS.values():
-        for campaign_id, _, condition in steps:
+        for campaign_id, _, condition, stale in steps:
             assert campaign_id in CAMPAIGN_INDEX and condition in JOURNEY_CONDITIONS
+            assert stale is None or stale >= 1
 
 
 _validate()

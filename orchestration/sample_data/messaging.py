@@ -378,7 +378,7 @@ def _step_sends(
         if len(sel) == 0:
             continue
         e = entries.take(sel)
-        wait = sum(w for _, w, _ in steps[: step + 1]) * HOUR
+        wait = sum(s[1] for s in steps[: step + 1]) * HOUR
         ts = e["ts"] + wait + rng.integers(0, 600, len(e))
         live = ts < window.end
         if step > 0:

@@ -203,6 +203,20 @@
 {%- endmacro %}
 
 
+{#- When a due candidate stops being worth sending: its journey step's
+    stale_after_hours (journey_steps) after it is due, else chorus_journey_stale_days
+    (a standalone campaign's candidate is due at as_of). The candidates drop what is
+    stale at as_of; the queue holds a message only while it is not stale at the
+    period's end. -#}
+{% macro chorus_stale_at(due_at, stale_after_hours) -%}
+    {{ dbt.dateadd(
+        'hour',
+        'coalesce(' ~ stale_after_hours ~ ', ' ~ (24 * var('chorus_journey_stale_days')) ~ ')',
+        due_at
+    ) }}
+{%- endmacro %}
+
+
 {#- The decision period of as_of, as text: the number of chorus_decision_period_hours
     periods since 1970-01-01 UTC ('p' and the number). Computed in Jinja, so it is the
     same text on every engine. -#}

@@ -9,7 +9,8 @@
 --     engagement (on any channel; a step whose condition fails is skipped, and its
 --     wait still counts). A run that exited still yields its next step, which the send
 --     queue suppresses with its reason.
--- A step due more than chorus_journey_stale_days ago is stale and dropped. Journey
+-- A step is stale and dropped once its stale_after_hours (journey_steps; blank:
+-- chorus_journey_stale_days) have passed since it was due (chorus_stale_at). Journey
 -- campaigns go out only as journey steps. candidate_id is unique per row: a 60-bit hash of
 -- the row's customer, campaign, journey and step (chorus_hash_bigint).
 
@@ -29,6 +30,7 @@ steps as (
         campaign_id,
         wait_hours,
         condition,
+        stale_after_hours,
         -- hours from the journey's entry to the step, every wait counted
         sum(wait_hours) over (
             partition by journey_id order by step rows between unbounded preceding and current row
@@ -188,14 +190,18 @@ final as (
 
     select
         {{ chorus_hash_bigint(dbt.concat([
-            'customer_id', "'|'", 'campaign_id', "'|'",
-            "coalesce(journey_id, '')", "'|'", "coalesce(cast(step as " ~ dbt.type_string() ~ "), '')"
+            'unioned.customer_id', "'|'", 'unioned.campaign_id', "'|'",
+            "coalesce(unioned.journey_id, '')", "'|'",
+            "coalesce(cast(unioned.step as " ~ dbt.type_string() ~ "), '')"
         ])) }} as candidate_id,
-        *
+        unioned.*
     from unioned
+    left join steps
+        on unioned.journey_id = steps.journey_id and unioned.step = steps.step
     where
-        due_at <= {{ chorus_as_of() }}
-        and due_at > {{ dbt.dateadd('day', -var('chorus_journey_stale_days'), chorus_as_of()) }}
+        unioned.due_at <= {{ chorus_as_of() }}
+        and {{ chorus_stale_at('unioned.due_at', 'steps.stale_after_hours') }}
+        > {{ chorus_as_of() }}
 
 )
 

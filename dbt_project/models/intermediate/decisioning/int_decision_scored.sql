@@ -11,7 +11,8 @@
 -- time zone, at its next occurrence from as_of; an hour inside the channel's quiet
 -- hours moves to their end;
 -- a slot after the campaign's end falls back to the earliest time outside quiet hours,
--- and the candidate is stale when that is after the end too. A channel without quiet
+-- and the candidate is stale when that is after the end too. A transactional message
+-- takes the earliest time outside quiet hours. A channel without quiet
 -- hours (a chat prompt shown on the next visit, a paid audience) goes at as_of.
 
 with
@@ -393,12 +394,15 @@ utc_slots as (
 ),
 
 -- the peak slot when it falls before the campaign's end and within the period (a
--- clock hour can recur after 25 hours across a DST change), else the earliest slot
+-- clock hour can recur after 25 hours across a DST change), else the earliest slot; a
+-- transactional message (an order confirmation, a shipping update) always takes the
+-- earliest slot: the customer expects it now, and the peak hour is a marketing choice
 fitting as (
 
     select
         *,
-        peak_at < campaign_ends_at
+        purpose = 'marketing'
+        and peak_at < campaign_ends_at
         and peak_at < {{ chorus_period_end() }}
             as peak_fits
     from utc_slots
@@ -502,7 +506,8 @@ final as (
                 or campaign_ends_at <= {{ chorus_as_of() }}
                 or scheduled_at is null
                 then 'campaign_window_closed'
-            when {{ chorus_is_holdout('customer_id') }} then 'holdout'
+            -- the holdout measures marketing's lift: service messages still go
+            when purpose = 'marketing' and {{ chorus_is_holdout('customer_id') }} then 'holdout'
         end as suppression_code,
         value_score,
         urgency_score,

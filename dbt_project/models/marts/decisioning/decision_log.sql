@@ -53,10 +53,13 @@ scored as {{ chorus_not_materialized() }} (
         campaigns.topic,
         campaigns.promotion_family,
         campaigns.offer_code as campaign_offer_code,
-        campaigns.ends_at as campaign_ends_at
+        campaigns.ends_at as campaign_ends_at,
+        steps.stale_after_hours
     from {{ ref('int_decision_scored') }} as scored
     inner join {{ ref('campaigns') }} as campaigns
         on scored.campaign_id = campaigns.campaign_id
+    left join {{ ref('journey_steps') }} as steps
+        on scored.journey_id = steps.journey_id and scored.step = steps.step
 
 ),
 
@@ -388,11 +391,7 @@ decided as (
             -- still valid next period: the campaign runs on, and the step is not stale
             when
                 campaign_ends_at > {{ chorus_period_end() }}
-                and due_at > {{ dbt.dateadd(
-                    'hour',
-                    var('chorus_decision_period_hours') - 24 * var('chorus_journey_stale_days'),
-                    chorus_as_of()
-                ) }}
+                and {{ chorus_stale_at('due_at', 'stale_after_hours') }} > {{ chorus_period_end() }}
                 then 'hold'
             else 'suppress'
         end as decision
@@ -528,7 +527,10 @@ final as (
             ]) }}
             when 'campaign_window_closed'
                 then 'outside the campaign window: not running, or ending before any send time'
-            when 'holdout' then 'in the global holdout group (no sends; measures incremental lift)'
+            when 'holdout' then {{ dbt.concat([
+                "'in the global holdout group (no marketing messages; '",
+                "'measures their incremental lift)'",
+            ]) }}
             when 'topic_taken' then {{ dbt.concat([
                 "'a higher-priority message on topic '", 'topic', "' goes this period'",
             ]) }}
@@ -564,7 +566,8 @@ final as (
                         "' (spaced '", "cast(min_gap_hours as " ~ dbt.type_string() ~ ")",
                         "' h from the previous '", 'channel', "')'",
                     ])
-                    ~ " when at_peak_hour then ' (peak hour)' else '' end",
+                    ~ " when at_peak_hour then ' (peak hour)'"
+                    ~ " when purpose = 'transactional' then ' (as soon as allowed)' else '' end",
                 "', priority '", "cast(priority_points as " ~ dbt.type_string() ~ ")",
                 "case when counts_toward_cap then "
                     ~ dbt.concat([
