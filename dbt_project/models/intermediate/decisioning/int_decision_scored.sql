@@ -140,13 +140,25 @@ zone_slots as (
 
 ),
 
--- suppressions of the campaign itself (not of a channel), in the rules' order
+-- suppressions of the campaign itself (not of a channel), in the rules' order; the
+-- reason names the rule, what it covers and until when ('... (rule purchase_category on
+-- category electronics, until 2026-11-01)')
 campaign_suppressions as (
 
     select
         candidates.candidate_id,
         suppressions.scope,
-        suppressions.reason,
+        {{ dbt.concat([
+            'suppressions.reason', "' (rule '", 'suppressions.rule_id',
+            "case when suppressions.scope = 'all' then '' else "
+                ~ dbt.concat(["' on '", 'suppressions.scope', "' '", 'suppressions.scope_value'])
+                ~ " end",
+            "coalesce(" ~ dbt.concat([
+                "', until '",
+                "cast(cast(suppressions.ends_at as date) as " ~ dbt.type_string() ~ ")",
+            ]) ~ ", '')",
+            "')'",
+        ]) }} as reason,
         row_number() over (
             partition by candidates.candidate_id
             order by

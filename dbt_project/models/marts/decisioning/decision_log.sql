@@ -544,14 +544,14 @@ final as (
                 "' campaign window'",
             ]) }}
             when 'daily_limit' then {{ dbt.concat([
-                "'the daily limit of '",
+                "'the daily limit of marketing messages on the paced channels is used: '",
                 "cast(daily_limit as " ~ dbt.type_string() ~ ")",
-                "' marketing messages on the paced channels is used ('",
-                "cast(contacts_last_24h as " ~ dbt.type_string() ~ ")",
-                "' in the last 24 h, higher-priority messages the rest; "
+                "' a day ("
                 ~ var('chorus_daily_share_of_weekly_cap') ~ " of the weekly cap of '",
-                "cast(weekly_cap as " ~ dbt.type_string() ~ ")",
-                "'); later days have the rest of the weekly budget'",
+                "cast(weekly_cap as " ~ dbt.type_string() ~ ")", "'), '",
+                "cast(contacts_last_24h as " ~ dbt.type_string() ~ ")",
+                "' in the last 24 h, higher-priority messages the rest; later days have the'",
+                "' rest of the weekly budget'",
             ]) }}
             when 'over_budget' then {{ dbt.concat([
                 "'over the weekly budget: '",
