@@ -13,11 +13,13 @@
 --   slowdown   how much slower they respond than before (recent / baseline hours from
 --              delivery to engagement, less 1, at most 1), with an engagement in both.
 -- weekly_cap = the engagement tier's cap (fatigue_curve), times
---   1 - fatigue_score * var chorus_fatigue_cap_reduction, times the share of the
---   customer's marketing contacts of the last 90 days on channels they still consent
---   to and can be reached on (an opt-out or a hard bounce takes that channel's volume
---   away rather than moving it to the others), rounded down, at least var
---   chorus_fatigue_min_weekly_cap while any channel is left, 0 when none is.
+--   1 - fatigue_score * var chorus_fatigue_cap_reduction, rounded to the nearest whole
+--   message (rounded down, any fatigue at all cost a whole message: a customer sent
+--   their cap a month lost one), times the share of the customer's marketing contacts
+--   of the last 90 days on channels they still consent to and can be reached on (an
+--   opt-out or a hard bounce takes that channel's volume away rather than moving it to
+--   the others), rounded down, at least var chorus_fatigue_min_weekly_cap while any
+--   channel is left, 0 when none is.
 -- A customer without history is in the medium tier, with the whole share; a tier the
 -- curve has no data for yet (a business with a short history) has var
 -- chorus_fatigue_default_weekly_cap.
@@ -333,10 +335,16 @@ capped as (
         *,
         case
             when open_channels = 0 then 0
+            -- the fatigued cap to the nearest whole message (rounded as a decimal: the
+            -- engines round a double's halves apart), then the channels' share rounded
+            -- down, so that a lost channel always takes its volume away
             else greatest(
                 cast(floor(
-                    tier_weekly_cap
-                    * (1 - fatigue_score * {{ var('chorus_fatigue_cap_reduction') }})
+                    round(cast(
+                        tier_weekly_cap
+                        * (1 - fatigue_score * {{ var('chorus_fatigue_cap_reduction') }})
+                        as decimal(18, 6)
+                    ))
                     * open_channel_share
                 ) as integer),
                 {{ var('chorus_fatigue_min_weekly_cap') }}
