@@ -16,12 +16,14 @@
 -- to 6 contacts, where a ratio to each customer's own smoothed rate sat 0.07-0.14
 -- above it: that rate carries the customer's pressured messages, so it is lowered by
 -- the very fatigue the curve measures (docs/DECISIONS.md "Fatigue and the cap").
--- A customer sent n messages a week meets about n - 1 others in the 7 days before
--- each, so n a week bring n * rate(n - 1) engagements; the n-th message adds the
--- difference to n - 1 a week. The tier's cap is the largest n up to which every extra
--- message still adds at least var chorus_fatigue_min_marginal_engagement engagements
--- and every point has at least var chorus_fatigue_curve_min_messages messages (never
--- below var chorus_fatigue_min_weekly_cap). Pressures above var
+-- A log-logistic curve r0 / (1 + (c / c50)^k) is fitted through the standardized rates
+-- (fitted_rate; below). A customer sent n messages a week meets about n - 1 others in
+-- the 7 days before each, so n a week bring n * rate(n - 1) engagements, read off the
+-- fitted curve; the n-th message adds the difference to n - 1 a week. The tier's cap is
+-- the largest n up to which every extra message still adds at least var
+-- chorus_fatigue_min_marginal_engagement engagements and every point's standardized
+-- rate reads at least var chorus_fatigue_curve_min_messages messages (matched_messages;
+-- never below var chorus_fatigue_min_weekly_cap). Pressures above var
 -- chorus_fatigue_curve_max_contacts are counted at that value.
 
 -- (a fit store: its config is in dbt_project.yml)
@@ -76,7 +78,8 @@ mantel_haenszel as (
             cast(unpressed.engaged * pressed.messages as {{ double }})
             / (pressed.messages + unpressed.messages)
             as decimal(38, 12)
-        )) as denominator
+        )) as denominator,
+        cast(sum(pressed.messages) as bigint) as matched_messages
     from strata as pressed
     inner join strata as unpressed
         on
@@ -92,6 +95,12 @@ standardized as (
 
     select
         points.*,
+        -- the messages the standardized rate reads: at no pressure all of them, else
+        -- those of the strata with messages at no pressure too
+        case
+            when points.contacts_7d = 0 then points.messages
+            else coalesce(mantel_haenszel.matched_messages, 0)
+        end as matched_messages,
         case
             when points.contacts_7d = 0 then points.engagement_rate
             when mantel_haenszel.denominator > 0
@@ -112,14 +121,100 @@ standardized as (
 
 ),
 
+-- the log-logistic curve r(c) = r0 / (1 + (c / c50)^k) through the standardized
+-- rates: ln(r0 / r(c) - 1) = k ln c - k ln c50 is a line in ln c, fitted per tier by
+-- least squares weighted by the square root of each point's matched messages, over the
+-- points with var chorus_fatigue_curve_min_messages of them and a rate between 0 and r0.
+-- One rate read off a curve through every point varies far less than a point's own:
+-- the cap, which sits where the curve flattens, stops moving by one or two from fit to
+-- fit (docs/DECISIONS.md "Fatigue and the cap"). Each term is a decimal, summed exactly.
+fit_points as (
+
+    select
+        pressed.engagement_tier,
+        sqrt(cast(pressed.matched_messages as {{ double }})) as w,
+        ln(cast(pressed.contacts_7d as {{ double }})) as x,
+        ln(unpressured.standardized_rate / pressed.standardized_rate - 1) as y
+    from standardized as pressed
+    inner join standardized as unpressured
+        on
+            pressed.engagement_tier = unpressured.engagement_tier
+            and unpressured.contacts_7d = 0
+    where
+        pressed.contacts_7d > 0
+        and pressed.matched_messages >= {{ var('chorus_fatigue_curve_min_messages') }}
+        and pressed.standardized_rate > 0
+        and pressed.standardized_rate < unpressured.standardized_rate
+
+),
+
+fit_sums as (
+
+    select
+        engagement_tier,
+        count(*) as fit_points,
+        cast(sum(cast(w as decimal(38, 12))) as {{ double }}) as sw,
+        cast(sum(cast(w * x as decimal(38, 12))) as {{ double }}) as swx,
+        cast(sum(cast(w * y as decimal(38, 12))) as {{ double }}) as swy,
+        cast(sum(cast(w * x * x as decimal(38, 12))) as {{ double }}) as swxx,
+        cast(sum(cast(w * x * y as decimal(38, 12))) as {{ double }}) as swxy
+    from fit_points
+    group by 1
+
+),
+
+-- the slope k and the intercept -k ln c50; a tier with fewer than three points, or
+-- whose curve does not fall, keeps its standardized rates
+log_logistic as (
+
+    select
+        engagement_tier,
+        slope as k,
+        (swy - slope * swx) / sw as intercept
+    from (
+        select
+            *,
+            (sw * swxy - swx * swy) / nullif(sw * swxx - swx * swx, 0) as slope
+        from fit_sums
+        where fit_points >= 3
+    ) as fitted
+    where slope > 0
+
+),
+
+curve as (
+
+    select
+        standardized.*,
+        case
+            when standardized.contacts_7d = 0 then standardized.standardized_rate
+            when log_logistic.k is not null
+                then unpressured.standardized_rate / (
+                    1 + exp(
+                        log_logistic.intercept
+                        + log_logistic.k * ln(cast(standardized.contacts_7d as {{ double }}))
+                    )
+                )
+        end as fitted_rate
+    from standardized
+    left join log_logistic
+        on standardized.engagement_tier = log_logistic.engagement_tier
+    left join standardized as unpressured
+        on
+            standardized.engagement_tier = unpressured.engagement_tier
+            and unpressured.contacts_7d = 0
+
+),
+
+-- what n a week bring: read off the fitted curve where the tier has one
 weekly as (
 
     select
         *,
         contacts_7d + 1 as weekly_messages,
-        (contacts_7d + 1) * standardized_rate as weekly_engagements,
-        (contacts_7d + 1) * standardized_rate - coalesce(
-            lag((contacts_7d + 1) * standardized_rate) over (
+        (contacts_7d + 1) * coalesce(fitted_rate, standardized_rate) as weekly_engagements,
+        (contacts_7d + 1) * coalesce(fitted_rate, standardized_rate) - coalesce(
+            lag((contacts_7d + 1) * coalesce(fitted_rate, standardized_rate)) over (
                 partition by engagement_tier order by contacts_7d
             ),
             0
@@ -128,7 +223,7 @@ weekly as (
         contacts_7d = row_number() over (
             partition by engagement_tier order by contacts_7d
         ) - 1 as is_contiguous
-    from standardized
+    from curve
 
 ),
 
@@ -141,7 +236,7 @@ first_stop as (
                 when
                     not is_contiguous
                     or standardized_rate is null
-                    or messages < {{ var('chorus_fatigue_curve_min_messages') }}
+                    or matched_messages < {{ var('chorus_fatigue_curve_min_messages') }}
                     or marginal_engagements < {{ var('chorus_fatigue_min_marginal_engagement') }}
                     then weekly_messages
             end
@@ -159,9 +254,11 @@ final as (
         weekly.contacts_7d,
         weekly.weekly_messages,
         weekly.messages,
+        cast(weekly.matched_messages as bigint) as matched_messages,
         weekly.engaged,
         cast(weekly.engagement_rate as {{ double }}) as engagement_rate,
         cast(weekly.standardized_rate as {{ double }}) as standardized_rate,
+        cast(weekly.fitted_rate as {{ double }}) as fitted_rate,
         cast(weekly.weekly_engagements as {{ double }}) as weekly_engagements,
         cast(weekly.marginal_engagements as {{ double }}) as marginal_engagements,
         cast(greatest(
