@@ -360,7 +360,8 @@ coded as (
         end as channel_allowance,
         case
             when scored.counts_toward_cap and policy.is_paced
-                then coalesce(fatigue.daily_allowance, 0)
+                -- a BIGINT like the other counts (a sum made it a HUGEINT on DuckDB)
+                then cast(coalesce(fatigue.daily_allowance, 0) as {{ dbt.type_bigint() }})
         end as daily_allowance,
         coalesce(fatigue.daily_limit, 0) as daily_limit,
         coalesce(fatigue.contacts_last_24h, 0) as contacts_last_24h,
