@@ -46,6 +46,20 @@
     is written as a literal, so the product is exact decimal arithmetic on every engine
     (0.5 * 5 is 2.5, not 2.5000000001).
 -#}
+{% macro chorus_daily_contact_allowance(weekly_cap, sent_last_24h='0') -%}
+    {%- set share = var('chorus_daily_share_of_weekly_cap') -%}
+    {%- if share is not number or share <= 0 or share > 1 -%}
+        {{ exceptions.raise_compiler_error(
+            'var chorus_daily_share_of_weekly_cap is ' ~ share ~ ': give a number more'
+            ~ ' than 0 and at most 1 (1 switches pacing off), e.g. --vars'
+            ~ ' \'{chorus_daily_share_of_weekly_cap: 0.5}\''
+        ) }}
+    {%- endif -%}
+    cast(ceil(coalesce({{ weekly_cap }}, 0) * {{ share }}) as {{ dbt.type_int() }})
+    - coalesce({{ sent_last_24h }}, 0)
+{%- endmacro %}
+
+
 {#- One row per customer with marketing messages on the paced channels in the 24 hours
     before as_of: how many (contacts_last_24h), what chorus_daily_contact_allowance
     subtracts. The queue and its invariant test both read it. -#}
@@ -58,20 +72,6 @@
         on allowance.channel = paced.channel
     where paced.is_paced
     group by 1
-{%- endmacro %}
-
-
-{% macro chorus_daily_contact_allowance(weekly_cap, sent_last_24h='0') -%}
-    {%- set share = var('chorus_daily_share_of_weekly_cap') -%}
-    {%- if share is not number or share <= 0 or share > 1 -%}
-        {{ exceptions.raise_compiler_error(
-            'var chorus_daily_share_of_weekly_cap is ' ~ share ~ ': give a number more'
-            ~ ' than 0 and at most 1 (1 switches pacing off), e.g. --vars'
-            ~ ' \'{chorus_daily_share_of_weekly_cap: 0.5}\''
-        ) }}
-    {%- endif -%}
-    cast(ceil(coalesce({{ weekly_cap }}, 0) * {{ share }}) as {{ dbt.type_int() }})
-    - coalesce({{ sent_last_24h }}, 0)
 {%- endmacro %}
 
 

@@ -101,6 +101,8 @@ standardized as (
             when points.contacts_7d = 0 then points.messages
             else coalesce(mantel_haenszel.matched_messages, 0)
         end as matched_messages,
+        -- r0: the tier's rate at no pressure, which the curve is scaled to
+        unpressured.engagement_rate as base_rate,
         case
             when points.contacts_7d = 0 then points.engagement_rate
             when mantel_haenszel.denominator > 0
@@ -131,20 +133,16 @@ standardized as (
 fit_points as (
 
     select
-        pressed.engagement_tier,
-        sqrt(cast(pressed.matched_messages as {{ double }})) as w,
-        ln(cast(pressed.contacts_7d as {{ double }})) as x,
-        ln(unpressured.standardized_rate / pressed.standardized_rate - 1) as y
-    from standardized as pressed
-    inner join standardized as unpressured
-        on
-            pressed.engagement_tier = unpressured.engagement_tier
-            and unpressured.contacts_7d = 0
+        engagement_tier,
+        sqrt(cast(matched_messages as {{ double }})) as w,
+        ln(cast(contacts_7d as {{ double }})) as x,
+        ln(base_rate / standardized_rate - 1) as y
+    from standardized
     where
-        pressed.contacts_7d > 0
-        and pressed.matched_messages >= {{ var('chorus_fatigue_curve_min_messages') }}
-        and pressed.standardized_rate > 0
-        and pressed.standardized_rate < unpressured.standardized_rate
+        contacts_7d > 0
+        and matched_messages >= {{ var('chorus_fatigue_curve_min_messages') }}
+        and standardized_rate > 0
+        and standardized_rate < base_rate
 
 ),
 
@@ -189,7 +187,7 @@ curve as (
         case
             when standardized.contacts_7d = 0 then standardized.standardized_rate
             when log_logistic.k is not null
-                then unpressured.standardized_rate / (
+                then standardized.base_rate / (
                     1 + exp(
                         log_logistic.intercept
                         + log_logistic.k * ln(cast(standardized.contacts_7d as {{ double }}))
@@ -199,10 +197,6 @@ curve as (
     from standardized
     left join log_logistic
         on standardized.engagement_tier = log_logistic.engagement_tier
-    left join standardized as unpressured
-        on
-            standardized.engagement_tier = unpressured.engagement_tier
-            and unpressured.contacts_7d = 0
 
 ),
 
