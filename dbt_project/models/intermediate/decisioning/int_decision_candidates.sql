@@ -3,7 +3,9 @@
 -- step that is due. Journey steps:
 --   step 1 is due wait_hours after the customer entered its campaign's audience
 --     (qualified_at), when they never entered the journey or qualified again at least
---     chorus_journey_reentry_days after entering it last (a new cart, a new order);
+--     chorus_journey_reentry_days after entering it last (a new cart); a journey whose
+--     step 1 is transactional starts again on any qualification after its last entry
+--     (a new order gets its own confirmation);
 --   a later step is due after the last step sent, once the waits of the steps between
 --     have passed: the first later step whose condition holds on the last step's
 --     engagement (on any channel; a step whose condition fails is skipped, and its
@@ -100,6 +102,11 @@ first_steps as (
         steps.step = 1
         and (
             runs.entered_at is null
+            -- a service journey answers every new event (each order is confirmed)
+            or (
+                {{ chorus_campaign_purpose('campaigns.objective') }} = 'transactional'
+                and members.qualified_at > runs.entered_at
+            )
             or members.qualified_at > {{ dbt.dateadd(
                 'day', var('chorus_journey_reentry_days'), 'runs.entered_at'
             ) }}
