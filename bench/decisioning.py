@@ -32,7 +32,14 @@ timed), and:
       contacts of the last 7 days plus the plan's earlier messages): what a message
       to a tired customer is worth when fatigue reaches conversions too;
     - engagements: the customer's smoothed engagement rate on the channel
-      (customer_engagement), fatigued the same way.
+      (customer_engagement), fatigued the same way;
+    - a message on a channel shown only inside a visit (channel_policy.shown_on_visit:
+      a chat prompt, whose effect is per prompt shown) counts with the chance that the
+      customer comes to the site in the period, from the generator's truth: their
+      person's web sessions with a product view per day (persons.parquet,
+      model.web_product_view_sessions_per_day), a Poisson process, so
+      1 - exp(-rate * period days). A customer is the person most of their
+      identifiers belong to (identifiers.parquet, shared and junk values left out).
 
 Results go to bench/results/decisioning-latest.json and JSON on stdout.
 """
@@ -45,10 +52,13 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import yaml
 
 from bench.lock import bench_dir, exclusive
 from bench.run import machine, run_step
+from orchestration.sample_data import model
 from orchestration.settings import DBT_PROJECT_DIR, connect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,6 +98,47 @@ PLANS = {
 }
 
 
+def _visit_chances(con, truth: Path, period_days: float) -> None:
+    """Temp table `visits` (customer_id, p_visit): the chance that the customer's
+    person has a web session with a product view within one period."""
+    persons = pd.read_parquet(
+        truth / "persons.parquet", columns=["person_id", "sessions_per_day", "app_devices"]
+    )
+    rate = model.web_product_view_sessions_per_day(
+        persons["sessions_per_day"].to_numpy(), persons["app_devices"].to_numpy() > 0
+    )
+    person_visits = pd.DataFrame(
+        {"person_id": persons["person_id"], "p_visit": 1 - np.exp(-rate * period_days)}
+    )
+    con.register("person_visits", person_visits)
+    ids = (truth / "identifiers.parquet").as_posix()
+    con.execute(
+        f"""
+        create or replace temp table visits as
+        with votes as (
+            select ci.customer_id, truth.person_id, count(*) as identifiers
+            from marts.customer_identifiers as ci
+            join read_parquet('{ids}') as truth
+                on truth.identifier_type = ci.identifier_type
+                and truth.identifier_value = ci.identifier_value
+            where not truth.is_shared and not truth.is_junk
+            group by 1, 2
+        ),
+        customer_person as (
+            select customer_id, person_id
+            from votes
+            qualify row_number() over (
+                partition by customer_id order by identifiers desc, person_id
+            ) = 1
+        )
+        select customer_person.customer_id, person_visits.p_visit
+        from customer_person
+        join person_visits using (person_id)
+        """
+    )
+    con.unregister("person_visits")
+
+
 def _compare(con, truth: Path) -> dict:
     effects = json.loads((truth / "channel_effects.json").read_text())["channels"]
     fatigue = json.loads((truth / "fatigue.json").read_text())
@@ -102,6 +153,7 @@ def _compare(con, truth: Path) -> dict:
     )
     holdout = "select distinct customer_id from marts.send_queue where reason_code = 'holdout'"
     project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
+    _visit_chances(con, truth, project["vars"]["chorus_decision_period_hours"] / 24)
     # the pacing share as a decimal literal, as the queue's macro writes it (exact)
     share = project["vars"]["chorus_daily_share_of_weekly_cap"]
     # each customer's marketing messages of the last 24 hours on the paced channels, as
@@ -124,8 +176,12 @@ def _compare(con, truth: Path) -> dict:
             with flagged as (
                 select
                     plan.*,
-                    effects.p_convert,
-                    coalesce(engagement.engagement_rate, 0) as engagement_rate,
+                    -- a prompt shown only inside a visit reaches the customer only if
+                    -- they visit in the period
+                    case when policy.shown_on_visit then coalesce(visits.p_visit, 0) else 1 end
+                        as reach,
+                    effects.p_convert * reach as p_convert,
+                    coalesce(engagement.engagement_rate, 0) * reach as engagement_rate,
                     coalesce(fatigue.contacts_last_7d, 0) as contacts_last_7d,
                     coalesce(fatigue.weekly_cap, 0) as weekly_cap,
                     coalesce(fatigue.remaining_budget, 0) as remaining_budget,
@@ -135,6 +191,7 @@ def _compare(con, truth: Path) -> dict:
                     -- scope, the topic window, an exited journey, a closed window)
                     scored.suppression_code as rule,
                     policy.is_paced,
+                    policy.shown_on_visit as policy_shown,
                     row_number() over (
                         partition by plan.customer_id, plan.topic
                         order by effects.p_convert desc, plan.channel, plan.campaign_id
@@ -145,6 +202,7 @@ def _compare(con, truth: Path) -> dict:
                 left join marts.customer_engagement as engagement using (customer_id, channel)
                 left join marts.customer_fatigue as fatigue using (customer_id)
                 left join sent_today using (customer_id)
+                left join visits using (customer_id)
                 left join intermediate.int_decision_scored as scored
                     on scored.customer_id = plan.customer_id
                     and scored.campaign_id = plan.campaign_id
@@ -195,6 +253,8 @@ def _compare(con, truth: Path) -> dict:
             )
             select
                 count(*) as messages,
+                count(*) filter (where policy_shown) as messages_shown_on_visit,
+                sum(reach) filter (where policy_shown) as expected_shown_on_visit,
                 (select count(*) from per_customer) as customers_contacted,
                 (select count(*) from per_customer where contacts_last_7d + messages > weekly_cap)
                     as customers_over_cap,
@@ -220,6 +280,8 @@ def _compare(con, truth: Path) -> dict:
         ).fetchone()
         columns = [
             "messages",
+            "messages_shown_on_visit",
+            "expected_shown_on_visit",
             "customers_contacted",
             "customers_over_cap",
             "customers_over_daily_limit",

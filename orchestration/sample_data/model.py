@@ -106,7 +106,18 @@ ORGANIC = {
     "store_orders_per_day_per_store_shopper": 0.006,
 }
 SESSIONS_PER_DAY = (0.025, 0.070, 0.020)  # organic sessions by segment
+APP_SESSION_SHARE = 0.55  # of the sessions of a person with the app, the share in it
+PRODUCT_VIEWS_PER_SESSION = 1.1  # Poisson mean of a session's product views
 BUY_PROPENSITY = (0.6, 1.2, 0.8)  # organic funnel multiplier by segment
+
+
+def web_product_view_sessions_per_day(sessions_per_day, has_app):
+    """Web sessions with a product view per day (where a chat prompt can be shown):
+    a person's sessions, less the app's share when they have the app, times the chance
+    that a session views a product."""
+    web = np.where(has_app, 1 - APP_SESSION_SHARE, 1.0)
+    return sessions_per_day * web * (1 - np.exp(-PRODUCT_VIEWS_PER_SESSION))
+
 
 # --- opt-outs, complaints, bounces (per 90 days, independent of fatigue) ---------------
 OPTOUT_RATE = {"email": 0.05, "sms": 0.06, "push": 0.05, "ads": 0.02, "chat": 0.004, "all": 0.004}

@@ -131,7 +131,7 @@ def organic(pop: Population, catalog: Catalog, window: Window, streams: Streams)
         window.local_to_utc(pop.tz[person], day, local), window.start, window.end - 2 * HOUR
     )
 
-    in_app = (pop.n_devices[person] > 0) & (rng.random(s) < 0.55)
+    in_app = (pop.n_devices[person] > 0) & (rng.random(s) < model.APP_SESSION_SHARE)
     cookie = pop.cookie_start[person] + np.floor(rng.random(s) ** 2 * pop.n_cookies[person]).astype(
         np.int64
     )
@@ -145,7 +145,7 @@ def organic(pop: Population, catalog: Catalog, window: Window, streams: Streams)
         in_app, rng.random(s) < 0.9, pop.cookie_logs_in[safe_cookie] & (rng.random(s) < 0.5)
     )
     n_pages = np.where(in_app, 0, 1 + rng.poisson(1.2, s))
-    n_products = rng.poisson(1.1, s)
+    n_products = rng.poisson(model.PRODUCT_VIEWS_PER_SESSION, s)
     prop = np.clip(pop.buy_propensity[person], 0.05, 3.0)
     cart = (n_products > 0) & (
         rng.random(s) < np.clip(model.ORGANIC["p_add_to_cart_given_product_view"] * prop, 0, 0.9)

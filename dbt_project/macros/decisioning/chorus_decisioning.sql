@@ -182,16 +182,48 @@
 
 
 {#- Days of shopping behaviour the decisioning models read: `web` the longest window
-    that reads views and carts (the viewer and cart audiences, and the category
-    affinity's chorus_category_affinity_days); `app` that or the app users' window,
-    the longer. -#}
+    that reads views and carts (the viewer and cart audiences, the category affinity's
+    chorus_category_affinity_days, the visits' chorus_visit_window_days); `app` that or
+    the app users' window, the longer. -#}
 {% macro chorus_decision_behaviour_days(source='web') -%}
     {%- set web = [
         var('chorus_category_affinity_days') | int,
+        var('chorus_visit_window_days') | int,
         var('chorus_audience_viewer_days') | int,
         ((var('chorus_audience_cart_hours') | int) / 24) | round(0, 'ceil') | int,
     ] | max -%}
     {{ return([web, var('chorus_audience_app_user_days') | int] | max if source == 'app' else web) }}
+{%- endmacro %}
+
+
+{#- How many decision periods (chorus_decision_period_hours) the visit window
+    (chorus_visit_window_days) holds: the bits of int_decision_behaviour.active_periods,
+    so at most 62 (a BIGINT's bits less the sign's, with room to spare). -#}
+{% macro chorus_visit_window_periods() -%}
+    {%- set periods = ((var('chorus_visit_window_days') | int) * 24)
+        // (var('chorus_decision_period_hours') | int) -%}
+    {%- if periods < 1 or periods > 62 -%}
+        {{ exceptions.raise_compiler_error(
+            'chorus_visit_window_days (' ~ var('chorus_visit_window_days') ~ ') must hold 1 to 62 '
+            ~ 'periods of chorus_decision_period_hours (' ~ var('chorus_decision_period_hours')
+            ~ '); it holds ' ~ periods ~ '. Change one of the two vars in dbt_project.yml.'
+        ) }}
+    {%- endif -%}
+    {{ return(periods) }}
+{%- endmacro %}
+
+
+{#- The number of bits set in a BIGINT bit mask (int_decision_behaviour.active_periods). -#}
+{% macro chorus_bit_count(mask) -%}
+    {{ return(adapter.dispatch('chorus_bit_count', 'chorus')(mask)) }}
+{%- endmacro %}
+
+{% macro default__chorus_bit_count(mask) -%}
+    bit_count({{ mask }})
+{%- endmacro %}
+
+{% macro postgres__chorus_bit_count(mask) -%}
+    bit_count(cast({{ mask }} as bit(64)))
 {%- endmacro %}
 
 

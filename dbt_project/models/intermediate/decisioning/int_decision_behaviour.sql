@@ -5,11 +5,17 @@
 -- opens, with the product's category, how many there were, how many in the category
 -- affinity window, and the last one. An event's customer is that of its most trusted
 -- identifier that resolved (account, email, cookie or device; chorus_resolve_customer).
+-- active_periods: the decision periods of the visit window (chorus_visit_window_days)
+-- with such an event, as bits of a BIGINT (bit i: the period that ended i periods
+-- before as_of), so that a customer's periods can be counted across products and sets
+-- of identifiers (bit_or) without a row per day.
 -- The events are counted per set of identifiers first and each set is resolved once:
 -- at 1M customers 4.0M events carry 1.0M sets.
 {%- set affinity_start = dbt.dateadd(
     'day', -var('chorus_category_affinity_days'), chorus_as_of()
 ) %}
+{%- set period_seconds = 3600 * (var('chorus_decision_period_hours') | int) %}
+{%- set visit_seconds = period_seconds * chorus_visit_window_periods() %}
 
 with
 
@@ -76,8 +82,23 @@ per_identifier_set as (
         count(*) as event_count,
         sum(case when occurred_at > {{ affinity_start }} then 1 else 0 end)
             as affinity_event_count,
-        max(occurred_at) as last_occurred_at
-    from events
+        max(occurred_at) as last_occurred_at,
+        bit_or(
+            case
+                when seconds_before < {{ visit_seconds }}
+                    then cast(power(
+                        2, floor(cast(seconds_before as {{ chorus_type_double() }}) / {{ period_seconds }})
+                    ) as bigint)
+                else cast(0 as bigint)
+            end
+        ) as active_periods
+    from (
+        select
+            *,
+            {{ chorus_epoch_seconds(chorus_as_of()) }} - {{ chorus_epoch_seconds('occurred_at') }}
+                as seconds_before
+        from events
+    ) as timed
     group by 1, 2, 3, 4, 5, 6, 7
 
 ),
@@ -133,7 +154,8 @@ per_customer as (
         keyed.product_id,
         sum(keyed.event_count) as event_count,
         sum(keyed.affinity_event_count) as affinity_event_count,
-        max(keyed.last_occurred_at) as last_occurred_at
+        max(keyed.last_occurred_at) as last_occurred_at,
+        bit_or(keyed.active_periods) as active_periods
     from keyed
     inner join resolved
         on keyed.identifier_set = resolved.identifier_set
@@ -151,7 +173,8 @@ final as (
         products.category,
         per_customer.event_count,
         per_customer.affinity_event_count,
-        per_customer.last_occurred_at
+        per_customer.last_occurred_at,
+        per_customer.active_periods
     from per_customer
     left join products
         on per_customer.product_id = products.product_id

@@ -7,7 +7,10 @@
 -- (customer_engagement; paid media: var chorus_ads_expected_engagement), times
 -- chorus_format_mismatch_factor when the channel does not suit the campaign's content
 -- format, times chorus_journey_unopened_channel_factor on the channel a journey's
--- previous step went unopened on. block_reason says why a channel is not usable (the
+-- previous step went unopened on, and on a channel shown only inside a visit
+-- (channel_policy.shown_on_visit: a chat prompt, whose rate is per prompt shown) times
+-- the chance that the customer visits within the period
+-- (int_decision_customer_signals.visit_probability). block_reason says why a channel is not usable (the
 -- consent status, unreachable, or the suppression): the table keeps only what the
 -- scoring reads, as each column of its 7M rows at 1M customers costs time to write.
 
@@ -60,6 +63,7 @@ options as (
         policy.channel,
         policy.cost_per_message,
         policy.is_contact,
+        policy.shown_on_visit,
         {{ chorus_in_pipe_list('policy.content_formats', 'candidates.content_format') }}
             as suits_format
     from candidates
@@ -118,6 +122,9 @@ final as (
                     then {{ var('chorus_journey_unopened_channel_factor') }}
                 else 1
             end
+            * case
+                when options.shown_on_visit then coalesce(signals.visit_probability, 0) else 1
+            end
             as {{ chorus_type_double() }}
         ) as expected_engagement
     from options
@@ -130,6 +137,8 @@ final as (
         on options.candidate_id = blocking.candidate_id and options.channel = blocking.channel
     left join {{ ref('customer_engagement') }} as engagement
         on options.customer_id = engagement.customer_id and options.channel = engagement.channel
+    left join {{ ref('int_decision_customer_signals') }} as signals
+        on options.shown_on_visit and options.customer_id = signals.customer_id
 
 )
 

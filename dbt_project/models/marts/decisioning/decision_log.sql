@@ -103,6 +103,7 @@ policy as (
         daily_max,
         min_gap_hours,
         is_paced,
+        shown_on_visit,
         quiet_hours_start,
         quiet_hours_end
     from {{ ref('channel_policy') }}
@@ -354,6 +355,7 @@ coded as (
         spaced.spaced_at,
         spaced.spaced_local_send_time,
         policy.min_gap_hours,
+        coalesce(policy.shown_on_visit, false) as shown_on_visit,
         case
             when scored.counts_toward_cap
                 then coalesce(allowance.allowance, {{ chorus_daily_allowance('policy.daily_max') }})
@@ -567,6 +569,7 @@ final as (
                         "' (spaced '", "cast(min_gap_hours as " ~ dbt.type_string() ~ ")",
                         "' h from the previous '", 'channel', "')'",
                     ])
+                    ~ " when shown_on_visit then ' (shown on their next visit)'"
                     ~ " when at_peak_hour then ' (peak hour)'"
                     ~ " when purpose = 'transactional' then ' (as soon as allowed)' else '' end",
                 "', priority '", "cast(priority_points as " ~ dbt.type_string() ~ ")",
