@@ -86,9 +86,16 @@ per_identifier_set as (
         bit_or(
             case
                 when seconds_before < {{ visit_seconds }}
-                    then cast(power(
-                        2, floor(cast(seconds_before as {{ chorus_type_double() }}) / {{ period_seconds }})
-                    ) as bigint)
+                    then cast(
+                        power(
+                            2,
+                            floor(
+                                cast(seconds_before as {{ chorus_type_double() }})
+                                / {{ period_seconds }}
+                            )
+                        )
+                        as bigint
+                    )
                 else cast(0 as bigint)
             end
         ) as active_periods

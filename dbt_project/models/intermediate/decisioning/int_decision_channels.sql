@@ -8,11 +8,12 @@
 -- chorus_format_mismatch_factor when the channel does not suit the campaign's content
 -- format, times chorus_journey_unopened_channel_factor on the channel a journey's
 -- previous step went unopened on, and on a channel shown only inside a visit
--- (channel_policy.shown_on_visit: a chat prompt, whose rate is per prompt shown) times
--- the chance that the customer visits within the period
--- (int_decision_customer_signals.visit_probability). block_reason says why a channel is not usable (the
--- consent status, unreachable, or the suppression): the table keeps only what the
--- scoring reads, as each column of its 7M rows at 1M customers costs time to write.
+-- (channel_policy.shown_on_visit: a chat prompt, whose rate is per prompt shown)
+-- times the chance that the customer visits within the period
+-- (int_decision_customer_signals.visit_probability). block_reason says why a channel
+-- is not usable (the consent status, unreachable, or the suppression): the table keeps
+-- only what the scoring reads, as each column of its 7M rows at 1M customers costs
+-- time to write.
 
 with
 

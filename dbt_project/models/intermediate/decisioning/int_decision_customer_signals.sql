@@ -66,19 +66,22 @@ joined as (
         coalesce(customers.last_order_at >= behaviour.last_cart_at, false) as bought_after_cart,
         coalesce({{ chorus_bit_count('behaviour.web_view_periods') }}, 0) as visit_periods,
         -- the window's periods since the customer was first seen (part of one counts)
-        greatest(
-            least(
-                {{ periods }},
-                ceil(
-                    cast(
-                        {{ chorus_epoch_seconds(chorus_as_of()) }}
-                        - {{ chorus_epoch_seconds('customers.first_seen_at') }}
-                        as {{ chorus_type_double() }}
+        cast(
+            greatest(
+                least(
+                    {{ periods }},
+                    ceil(
+                        cast(
+                            {{ chorus_epoch_seconds(chorus_as_of()) }}
+                            - {{ chorus_epoch_seconds('customers.first_seen_at') }}
+                            as {{ chorus_type_double() }}
+                        )
+                        / {{ period_seconds }}
                     )
-                    / {{ period_seconds }}
-                )
-            ),
-            1
+                ),
+                1
+            )
+            as {{ dbt.type_int() }}
         ) as exposure_periods
     from customers
     left join behaviour
@@ -91,7 +94,8 @@ moments as (
     select
         count(*) as customers_seen,
         avg(cast(visit_periods as {{ chorus_type_double() }}) / {{ periods }}) as mean_share,
-        var_pop(cast(visit_periods as {{ chorus_type_double() }}) / {{ periods }}) as share_variance
+        var_pop(cast(visit_periods as {{ chorus_type_double() }}) / {{ periods }})
+            as share_variance
     from joined
     where exposure_periods = {{ periods }}
 
@@ -104,25 +108,29 @@ prior as (
         case
             when customers_seen < 2 or mean_share <= 0 or mean_share >= 1 then null
             {% if periods > 1 -%}
-                when
-                    share_variance * {{ periods }} / (mean_share * (1 - mean_share)) <= 1
-                    then 1e6
-                else
-                    least(
-                        1e6,
-                        greatest(
-                            0,
-                            1 / (
-                                (share_variance * {{ periods }} / (mean_share * (1 - mean_share)) - 1)
-                                / {{ periods - 1 }}
-                            ) - 1
-                        )
-                    )
+                when dispersion <= 1 then 1e6
+                else least(1e6, greatest(0, {{ periods - 1 }} / (dispersion - 1) - 1))
             {%- else -%}
                 else 0
             {%- endif %}
         end as prior_strength
-    from moments
+    from (
+        select
+            *,
+            -- v n / (m (1 - m)): 1 + (n - 1) rho, 1 when every customer has the mean
+            share_variance * {{ periods }} / (mean_share * (1 - mean_share)) as dispersion
+        from moments
+    ) as fitted
+
+),
+
+-- the prior's pseudo-counts: a (visits) and a + b (periods); none without a prior
+pseudo_counts as (
+
+    select
+        coalesce(mean_share * prior_strength, 0) as prior_visits,
+        coalesce(prior_strength, 0) as prior_periods
+    from prior
 
 ),
 
@@ -147,9 +155,9 @@ final as (
                 cast(
                     (
                         least(joined.visit_periods, joined.exposure_periods)
-                        + coalesce(prior.mean_share * prior.prior_strength, 0)
+                        + pseudo_counts.prior_visits
                     )
-                    / (joined.exposure_periods + coalesce(prior.prior_strength, 0))
+                    / (joined.exposure_periods + pseudo_counts.prior_periods)
                     as decimal(18, 9)
                 ),
                 6
@@ -157,7 +165,7 @@ final as (
             as {{ chorus_type_double() }}
         ) as visit_probability
     from joined
-    cross join prior
+    cross join pseudo_counts
 
 )
 
