@@ -196,12 +196,18 @@
 {%- endmacro %}
 
 
+{#- The length of a decision period (chorus_decision_period_hours) in seconds. -#}
+{% macro chorus_decision_period_seconds() -%}
+    {{ return(3600 * (var('chorus_decision_period_hours') | int)) }}
+{%- endmacro %}
+
+
 {#- How many decision periods (chorus_decision_period_hours) the visit window
     (chorus_visit_window_days) holds: the bits of int_decision_behaviour.active_periods,
     so at most 62 (a BIGINT's bits less the sign's, with room to spare). -#}
 {% macro chorus_visit_window_periods() -%}
-    {%- set periods = ((var('chorus_visit_window_days') | int) * 24)
-        // (var('chorus_decision_period_hours') | int) -%}
+    {%- set periods = ((var('chorus_visit_window_days') | int) * 86400)
+        // chorus_decision_period_seconds() -%}
     {%- if periods < 1 or periods > 62 -%}
         {{ exceptions.raise_compiler_error(
             'chorus_visit_window_days (' ~ var('chorus_visit_window_days') ~ ') must hold 1 to 62 '
@@ -256,7 +262,7 @@
     {%- set as_of = modules.datetime.datetime.strptime(chorus_as_of_text()[:19], '%Y-%m-%d %H:%M:%S') -%}
     {%- set epoch = modules.datetime.datetime(1970, 1, 1) -%}
     {%- set seconds = ((as_of - epoch).days * 86400 + (as_of - epoch).seconds) -%}
-    {{ return('p' ~ (seconds // (3600 * (var('chorus_decision_period_hours') | int)))) }}
+    {{ return('p' ~ (seconds // chorus_decision_period_seconds())) }}
 {%- endmacro %}
 
 

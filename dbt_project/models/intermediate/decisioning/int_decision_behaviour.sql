@@ -14,7 +14,7 @@
 {%- set affinity_start = dbt.dateadd(
     'day', -var('chorus_category_affinity_days'), chorus_as_of()
 ) %}
-{%- set period_seconds = 3600 * (var('chorus_decision_period_hours') | int) %}
+{%- set period_seconds = chorus_decision_period_seconds() %}
 {%- set visit_seconds = period_seconds * chorus_visit_window_periods() %}
 
 with

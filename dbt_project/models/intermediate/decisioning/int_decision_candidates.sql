@@ -102,13 +102,15 @@ first_steps as (
         steps.step = 1
         and (
             runs.entered_at is null
-            -- a service journey answers every new event (each order is confirmed)
-            or (
-                {{ chorus_campaign_purpose('campaigns.objective') }} = 'transactional'
-                and members.qualified_at > runs.entered_at
-            )
+            -- the re-entry days; none for a service journey, which answers every new
+            -- event (each order is confirmed). In parentheses: dbt-spark's dateadd
+            -- multiplies the interval as written.
             or members.qualified_at > {{ dbt.dateadd(
-                'day', var('chorus_journey_reentry_days'), 'runs.entered_at'
+                'day',
+                '(case when ' ~ chorus_campaign_purpose('campaigns.objective')
+                ~ " = 'transactional' then 0 else "
+                ~ var('chorus_journey_reentry_days') ~ ' end)',
+                'runs.entered_at'
             ) }}
         )
 

@@ -15,7 +15,7 @@
 -- overdispersion everyone gets the mean; with fewer than two such customers, their
 -- own share.
 {%- set periods = chorus_visit_window_periods() %}
-{%- set period_seconds = 3600 * (var('chorus_decision_period_hours') | int) %}
+{%- set period_seconds = chorus_decision_period_seconds() %}
 
 with
 
