@@ -165,15 +165,37 @@
     {%- if not chorus_is_building() -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set work = api.Relation.create(
-        database=this.database, schema=this.schema,
-        identifier=this.identifier ~ '__' ~ suffix, type='table'
-    ) -%}
+    {%- set work = chorus_work_relation(this, suffix) -%}
     {%- do adapter.drop_relation(work) -%}
     {%- call statement('chorus_work_table') -%}
         {{ get_create_table_as_sql(False, work, sql) }}
     {%- endcall -%}
     {#- known to dbt's relation cache, so a later lookup finds it -#}
     {%- do adapter.cache_added(work) -%}
+    {{ return(work) }}
+{%- endmacro %}
+
+
+{#-
+    The work table <model>__<suffix> of a model (chorus_work_table, identity's regions):
+    in the intermediate schema, whatever the model's own, so that the schema of the marts
+    holds the documented marts and nothing else (a BI tool or `chorus sql` user lists
+    it). In a build the schema is created if missing, and a work table an older version
+    left beside a mart is dropped.
+-#}
+{% macro chorus_work_relation(relation, suffix) -%}
+    {%- set work = api.Relation.create(
+        database=relation.database,
+        schema=generate_schema_name('intermediate', none) | trim,
+        identifier=relation.identifier ~ '__' ~ suffix,
+        type='table',
+    ) -%}
+    {%- if chorus_is_building() and work.schema != relation.schema -%}
+        {%- do adapter.drop_relation(api.Relation.create(
+            database=relation.database, schema=relation.schema,
+            identifier=work.identifier, type='table'
+        )) -%}
+        {%- do adapter.create_schema(work) -%}
+    {%- endif -%}
     {{ return(work) }}
 {%- endmacro %}

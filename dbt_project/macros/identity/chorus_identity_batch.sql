@@ -142,10 +142,7 @@
         {#- unit tests and compile: refs are fixtures, and no region is read -#}
         {{ return((relation | string) ~ '__region') }}
     {%- endif -%}
-    {{ return(api.Relation.create(
-        database=relation.database, schema=relation.schema,
-        identifier=relation.identifier ~ '__region', type='table'
-    )) }}
+    {{ return(chorus_work_relation(relation, 'region')) }}
 {%- endmacro %}
 
 
