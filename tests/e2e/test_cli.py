@@ -66,6 +66,12 @@ def test_run_everything_twice_is_idempotent(tiny_data, env):
         """
     ).fetchall()
     assert undocumented == []
+    # ...and every column of a mart says what it holds (dbt's persisted descriptions)
+    undocumented_columns = con.sql(
+        "select table_name || '.' || column_name from duckdb_columns()"
+        " where schema_name = 'marts' and coalesce(comment, '') = '' order by 1"
+    ).fetchall()
+    assert undocumented_columns == []
     work_tables = con.sql(
         "select table_name from duckdb_tables()"
         " where schema_name = 'intermediate' and table_name like '%\\_\\_%' escape '\\'"
