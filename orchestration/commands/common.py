@@ -113,7 +113,7 @@ def explaining(models: str, not_found_hint: str) -> Iterator[None]:
     try:
         yield
     except ExplainError as exc:
-        raise fail(str(exc), not_found_hint) from None
+        raise fail(str(exc), exc.hint or not_found_hint) from None
     except Exception as exc:
         error = unbuilt(exc, models)
         if error is not None:

@@ -20,6 +20,7 @@ from orchestration.identity.explain import (
     IDENTIFIERS,
     ExplainError,
     Read,
+    markers,
     normalized,
     owners,
 )
@@ -77,12 +78,26 @@ def resolve(read: Read, query: str) -> tuple[str, str | None]:
     text = query.strip()
     if CUSTOMER_ID.match(text):
         return text, None
-    customers = owners(read, normalized(text))
+    values = normalized(text)
+    customers = owners(read, values)
     if not customers:
+        held_back = read(
+            f"select identifier_type, is_shared, flag_reason from {IDENTIFIERS}"
+            f" where identifier_value in ({markers(values)}) and customer_id is null"
+            " and (is_shared or is_junk) order by 1",
+            values,
+        )
+        if held_back:
+            kind, shared, why = held_back[0]
+            raise ExplainError(
+                f"the {kind} {mask(text)} belongs to no customer: identity holds it back as"
+                f" {'shared' if shared else 'junk'} ({why}), so nothing is decided for it",
+                "`chorus identity-explain` with the same value lists the customers seen with"
+                " it; pass one of their ids",
+            )
         raise ExplainError(
             f"no customer with the identifier {mask(text)} (emails and phones are matched as"
-            " staging normalizes them: lower-cased, E.164; a shared or junk identifier"
-            " belongs to no one)"
+            " staging normalizes them: lower-cased, E.164)"
         )
     if len(customers) > 1:
         raise ExplainError(

@@ -43,7 +43,12 @@ TYPES = ("contact_id", "user_id", "email", "phone", "device_id", "anonymous_id",
 
 
 class ExplainError(Exception):
-    """An expected failure (nothing found, ambiguous query): one line for the user."""
+    """An expected failure (nothing found, ambiguous query): one line for the user, and
+    what to do when the command's usual advice does not fit (`hint`)."""
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.hint = hint
 
 
 @dataclass

@@ -444,6 +444,17 @@ def test_explain_says_what_to_do_when_nothing_matches(warehouse, monkeypatch):
     assert nobody.exit_code == 1 and "no customer with the identifier no***@example.org" in (
         nobody.output
     )
+    # a household email is held back by identity: it says so, and where to look next
+    (shared,) = query(
+        warehouse.db,
+        "select min(identifier_value) from marts.customer_identifiers"
+        " where identifier_type = 'email' and is_shared",
+    )[0]
+    assert shared is not None, "the sample data has household emails"
+    held = _explain(warehouse.db, monkeypatch, shared.upper())
+    assert held.exit_code == 1 and "Traceback" not in held.output
+    assert "belongs to no customer: identity holds it back as shared" in held.output
+    assert "chorus identity-explain" in held.output and shared not in held.output
     (customer_id,) = query(warehouse.db, "select min(customer_id) from marts.send_queue")[0]
     never = _explain(warehouse.db, monkeypatch, customer_id, "--as-of", "2020-01-01")
     assert never.exit_code == 1
