@@ -10,7 +10,7 @@ export CHORUS_DATA_DIR ?= $(CURDIR)/data/sample
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 DAGSTER_PORT ?= 3000
 DEMO_CUSTOMERS ?= 20000
-DEMO_DAYS ?= 90
+DEMO_DAYS ?= 120
 # the engine: duckdb (default), postgres or spark (dbt_project/profiles.yml)
 CHORUS_DBT_TARGET ?= duckdb
 export CHORUS_SPARK_DIR ?= $(CURDIR)/warehouse/spark

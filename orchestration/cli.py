@@ -105,7 +105,7 @@ def do_load(source: Path, db: Path | None, tables: list[str] | None):
     import duckdb
 
     from orchestration.dagster_events import record_load
-    from orchestration.loader import ContractError, load_directory
+    from orchestration.loader import ContractError, SampleMismatchError, load_directory
 
     if not source.exists():
         raise fail(
@@ -121,7 +121,7 @@ def do_load(source: Path, db: Path | None, tables: list[str] | None):
             2,
         )
     # every target's load is checked in the DuckDB file first (loader/publish.py)
-    warehouse.check_writable(db, must_exist=False)
+    target_file = warehouse.check_writable(db, must_exist=False)
     try:
         with progress_bar("load") as update:
             summary = load_directory(source, db_path=db, tables=tables, progress=update)
@@ -137,6 +137,8 @@ def do_load(source: Path, db: Path | None, tables: list[str] | None):
         raise fail(
             str(exc), "fix the file's header (see docs/input-contract.md) and load again", 2
         ) from None
+    except SampleMismatchError as exc:
+        raise fail(str(exc), exc.hint.format(warehouse=target_file), 2) from None
     if engines.target() == "duckdb":
         warehouse.publish_snapshot(db)
     record_load(summary)  # shows in the Dagster UI (orchestration/dagster_events.py)
@@ -365,7 +367,7 @@ def print_steps(report: RunReport) -> None:
 @app.command()
 def generate(
     customers: Annotated[int, typer.Option(help="Number of persons.", min=1)] = 20_000,
-    days: Annotated[int, typer.Option(help="Days of history.", min=1)] = 90,
+    days: Annotated[int, typer.Option(help="Days of history.", min=1)] = settings.SAMPLE_DAYS,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 42,
     out: Annotated[
         Path | None, typer.Option(help="Output folder (default $CHORUS_DATA_DIR).")
@@ -467,7 +469,7 @@ def run(
         bool, typer.Option("--generate/--no-generate", help="Generate sample data first.")
     ] = False,
     customers: Annotated[int, typer.Option(help="With --generate: persons.", min=1)] = 20_000,
-    days: Annotated[int, typer.Option(help="With --generate: days.", min=1)] = 90,
+    days: Annotated[int, typer.Option(help="With --generate: days.", min=1)] = settings.SAMPLE_DAYS,
     seed: Annotated[int, typer.Option(help="With --generate: seed.")] = 42,
     vars_: Vars = None,
     db: DbPath = None,

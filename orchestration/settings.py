@@ -15,6 +15,13 @@ def _path(var: str, default: Path) -> Path:
     return Path(value).expanduser().resolve() if value else default
 
 
+# Days of history of a generated sample by default (`chorus generate`, `chorus run
+# --generate`, `make demo`): more than the 90 days of the lapsed_90d audience, so that its
+# customers, and the winback journey it starts, exist in a sample (in 90 days of history
+# nobody can have last bought more than 90 days ago).
+SAMPLE_DAYS = 120
+
+
 def duckdb_path() -> Path:
     """CHORUS_DUCKDB_PATH: the DuckDB warehouse file (default warehouse/chorus.duckdb)."""
     return _path("CHORUS_DUCKDB_PATH", REPO_ROOT / "warehouse" / "chorus.duckdb")

@@ -4,6 +4,7 @@ and reloads idempotently. See load.py for how a table is loaded."""
 
 from orchestration.loader.errors import ContractError, LoaderError, ReconciliationError
 from orchestration.loader.load import ensure_raw_schema, load_directory, load_table, new_load_id
+from orchestration.loader.sample import SampleMismatchError
 from orchestration.loader.summary import ROW_COLUMNS, LoadSummary, TableLoadResult
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "LoadSummary",
     "LoaderError",
     "ReconciliationError",
+    "SampleMismatchError",
     "TableLoadResult",
     "ensure_raw_schema",
     "load_directory",

@@ -32,6 +32,7 @@ from orchestration.loader.discovery import SourceFile, discover, inspect_all
 from orchestration.loader.errors import ReconciliationError
 from orchestration.loader.lines import CsvLines, csv_lines
 from orchestration.loader.publish import open_writer, publish
+from orchestration.loader.sample import check_sample
 from orchestration.loader.sql import (
     FileSQL,
     checks,
@@ -693,6 +694,9 @@ def load_table(
     name = parse_table(table)
     _require_dir(source_dir)
     sources = inspect_all(con, source_dir, discover(source_dir, [name]))[name]
+    with _transaction(con):
+        ensure_raw_schema(con)
+        check_sample(con, source_dir)
     return _load_sources(con, TABLES[name], sources, load_id or new_load_id(), _utcnow())
 
 
@@ -733,6 +737,9 @@ def load_directory(
     con.execute("SET enable_progress_bar = false")
     try:
         inspected = inspect_all(con, source_dir, discover(source_dir, selected))
+        with _transaction(con):
+            ensure_raw_schema(con)
+            check_sample(con, source_dir)
         for done, name in enumerate(selected):
             if progress:
                 progress(name, done, len(selected))

@@ -506,6 +506,9 @@ it is what the capabilities are validated against.
   the observed open rate by trailing-7-day contacts.
 - `expected_rejects.json`: {table: {reason: count}} of the deliberately bad rows, with
   the contract's reason codes; the loader must reject exactly these.
+- `generation.json`: the parameters this sample was generated with (customers, days,
+  seed, end). A warehouse records them at its first load of a generated sample and
+  refuses a sample generated with others: a different business whose ids overlap.
 
 Conventions: times are UTC. Every raw table keeps its contract columns; behavioural
 events lie in [end - days, end); CRM records and consent opt-ins may be older (a CRM

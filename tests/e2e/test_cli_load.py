@@ -128,3 +128,32 @@ def test_a_rerun_says_nothing_new(chorus, exports):
     assert "this load: 3 new, 0 changed, 0 unchanged, 0 rejected" in first
     second = output(chorus("load", "--from", str(exports)))
     assert "this load: nothing new: 3 unchanged, 0 rejected" in second
+
+
+def test_a_sample_generated_otherwise_is_refused(chorus, tiny_data, tmp_path, exports):
+    """Two generations are two businesses whose ids overlap: the warehouse keeps the first
+    and refuses the second with what to do, before loading a row of it."""
+    from orchestration.sample_data import generate
+    from tests.conftest import TINY
+
+    assert chorus("load", "--from", str(tiny_data)).returncode == 0
+    other = tmp_path / "other"
+    generate(other, **(TINY | {"days": TINY["days"] + 7}))
+    con = duckdb.connect(str(chorus.db), read_only=True)
+    before = con.execute("select count(*) from raw.email_events").fetchone()[0]
+    con.close()
+
+    refused = chorus("load", "--from", str(other))
+    text = output(refused)
+    assert refused.returncode == 2, text
+    assert "Traceback" not in text
+    assert f"generated with days={TINY['days'] + 7}" in text
+    assert f"the warehouse holds one generated with days={TINY['days']}" in text
+    assert "new warehouse" in text  # what to do
+    con = duckdb.connect(str(chorus.db), read_only=True)
+    assert con.execute("select count(*) from raw.email_events").fetchone()[0] == before
+    con.close()
+
+    # the same sample again, and an export that is no generated sample, still load
+    assert chorus("load", "--from", str(tiny_data)).returncode == 0
+    assert chorus("load", "--from", str(exports)).returncode == 0
