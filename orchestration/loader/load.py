@@ -694,10 +694,9 @@ def load_table(
     name = parse_table(table)
     _require_dir(source_dir)
     sources = inspect_all(con, source_dir, discover(source_dir, [name]))[name]
-    with _transaction(con):
-        ensure_raw_schema(con)
-        check_sample(con, source_dir)
-    return _load_sources(con, TABLES[name], sources, load_id or new_load_id(), _utcnow())
+    load_id = load_id or new_load_id()
+    check_sample(con, source_dir, load_id)
+    return _load_sources(con, TABLES[name], sources, load_id, _utcnow())
 
 
 def _require_dir(source_dir: Path) -> None:
@@ -737,9 +736,7 @@ def load_directory(
     con.execute("SET enable_progress_bar = false")
     try:
         inspected = inspect_all(con, source_dir, discover(source_dir, selected))
-        with _transaction(con):
-            ensure_raw_schema(con)
-            check_sample(con, source_dir)
+        check_sample(con, source_dir, summary.load_id)
         for done, name in enumerate(selected):
             if progress:
                 progress(name, done, len(selected))

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 SCHEMA = "raw"
 # the loader's own tables, and the column holding a row's load id in each
-BOOKKEEPING = {"rejected_rows": "load_id", "load_log": "load_id"}
+BOOKKEEPING = {"rejected_rows": "load_id", "load_log": "load_id", "sample_generation": "load_id"}
 DATA_LOAD_ID = "_load_id"
 
 Fingerprint = tuple[int, str | None]
@@ -161,7 +161,7 @@ def publish(
     tables: list[str] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> PublishResult:
-    """Copy every raw table (or those named, plus the loader's own two) whose fingerprint
+    """Copy every raw table (or those named, plus the loader's bookkeeping) whose fingerprint
     differs from DuckDB's to the writer's engine."""
     started = time.perf_counter()
     result = PublishResult(writer.name)

@@ -221,6 +221,7 @@ def test_spark_raw_equals_duckdb_with_timestamps_and_swaps_atomically(
     tiny_data, tmp_path, spark_target
 ):
     from orchestration.engines import spark
+    from orchestration.loader.publish import BOOKKEEPING
 
     db = tmp_path / "check.duckdb"
     first = load_directory(tiny_data, db_path=db, target="spark")
@@ -228,7 +229,7 @@ def test_spark_raw_equals_duckdb_with_timestamps_and_swaps_atomically(
     tables = _raw_tables(db)
     assert set(first.published.copied) == set(tables)
     for table in tables:
-        key = "load_id" if table in ("rejected_rows", "load_log") else "_load_id"
+        key = BOOKKEEPING.get(table, "_load_id")
         ours = _duck_rows(db, f"select count(*), max({key}) from raw.{table}")[0]
         row = session.sql(f"select count(*), max({key}) from raw.{table}").collect()[0]
         assert (row[0], row[1]) == ours, table
