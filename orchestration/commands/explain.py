@@ -67,13 +67,22 @@ def explain(
     _print(explanation)
 
 
+def _zone(e) -> str:
+    """The customer's time zone; when it is unknown, the zone their sends were timed in
+    (var chorus_default_timezone when the queue was built)."""
+    if e.profile["timezone"]:
+        return e.profile["timezone"]
+    used = sorted({c.timezone for c in e.candidates if c.timezone})
+    return "unknown" + (f" (send times in {', '.join(used)}, the default)" if used else "")
+
+
 def _print(e) -> None:
     p = e.profile
     plain(
         f"customer {e.customer_id}"
         + (f" (found by {e.resolved_from})" if e.resolved_from else "")
         + f": {p['lifecycle_stage']}, {'known' if p['is_known'] else 'anonymous'},"
-        f" time zone {p['timezone'] or 'unknown'}"
+        f" time zone {_zone(e)}"
         + (f"; decisions as of {e.as_of:%Y-%m-%d %H:%M:%S} UTC" if e.as_of else ""),
         style="bold",
     )

@@ -58,6 +58,7 @@ class Candidate:
     priority: float | None
     offer_code: str | None
     reason: str
+    timezone: str | None = None  # the zone its send time was set in
 
 
 @dataclass
@@ -246,6 +247,7 @@ def _candidates(
                 priority=priority,
                 offer_code=offer,
                 reason=reason,
+                timezone=zone,
             )
         )
     return built_as_of, candidates

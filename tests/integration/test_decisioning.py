@@ -435,6 +435,18 @@ def test_explain_prints_every_decision_of_a_customer(warehouse, monkeypatch):
     assert logged.output.split(section)[1] == result.output.split(section)[1]
 
 
+def test_explain_names_the_zone_of_a_customer_without_one(warehouse, monkeypatch):
+    (customer_id, zone) = query(
+        warehouse.db,
+        "select q.customer_id, min(q.timezone) from marts.send_queue as q"
+        " inner join marts.customers as c on q.customer_id = c.customer_id"
+        " where c.timezone is null and q.timezone is not null group by 1 order by 1 limit 1",
+    )[0]
+    result = _explain(warehouse.db, monkeypatch, customer_id)
+    assert result.exit_code == 0, result.output
+    assert f"time zone unknown (send times in {zone}, the default)" in result.output
+
+
 def test_explain_says_what_to_do_when_nothing_matches(warehouse, monkeypatch):
     unknown = _explain(warehouse.db, monkeypatch, "cus_0000000000000000")
     assert unknown.exit_code == 1
