@@ -10,7 +10,8 @@ export CHORUS_DATA_DIR ?= $(CURDIR)/data/sample
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 DAGSTER_PORT ?= 3000
 DEMO_CUSTOMERS ?= 20000
-DEMO_DAYS ?= 120
+# empty: the generator's default history (SAMPLE_DAYS in orchestration/settings.py)
+DEMO_DAYS ?=
 # the engine: duckdb (default), postgres or spark (dbt_project/profiles.yml)
 CHORUS_DBT_TARGET ?= duckdb
 export CHORUS_SPARK_DIR ?= $(CURDIR)/warehouse/spark
@@ -39,7 +40,7 @@ install:
 	@$(UV) sync --frozen --inexact $(GROUPS)
 
 demo: install
-	$(RUN) chorus run --generate --customers $(DEMO_CUSTOMERS) --days $(DEMO_DAYS) --from $(CHORUS_DATA_DIR)
+	$(RUN) chorus run --generate --customers $(DEMO_CUSTOMERS) $(if $(DEMO_DAYS),--days $(DEMO_DAYS)) --from $(CHORUS_DATA_DIR)
 
 # lint first: CI (.ci/run -> make test) then fails on a ruff or sqlfluff error too.
 # The tests run on TEST_WORKERS processes (pytest-xdist), each test file on one of them

@@ -32,7 +32,7 @@ from orchestration.loader.discovery import SourceFile, discover, inspect_all
 from orchestration.loader.errors import ReconciliationError
 from orchestration.loader.lines import CsvLines, csv_lines
 from orchestration.loader.publish import open_writer, publish
-from orchestration.loader.sample import check_sample
+from orchestration.loader.sample import check_sample, read_generation
 from orchestration.loader.sql import (
     FileSQL,
     checks,
@@ -647,6 +647,15 @@ def _transaction(con: DuckDBPyConnection) -> Iterator[None]:
         raise
 
 
+def _check_sample(con: DuckDBPyConnection, source_dir: Path, load_id: str) -> None:
+    """A generated sample's parameters against the warehouse's (loader/sample.py), in a
+    transaction of its own; an export that is no generated sample touches nothing."""
+    wanted = read_generation(source_dir)
+    if wanted is not None:
+        with _transaction(con):
+            check_sample(con, source_dir, wanted, load_id)
+
+
 def _load_sources(
     con: DuckDBPyConnection,
     table: Table,
@@ -695,7 +704,7 @@ def load_table(
     _require_dir(source_dir)
     sources = inspect_all(con, source_dir, discover(source_dir, [name]))[name]
     load_id = load_id or new_load_id()
-    check_sample(con, source_dir, load_id)
+    _check_sample(con, source_dir, load_id)
     return _load_sources(con, TABLES[name], sources, load_id, _utcnow())
 
 
@@ -736,7 +745,7 @@ def load_directory(
     con.execute("SET enable_progress_bar = false")
     try:
         inspected = inspect_all(con, source_dir, discover(source_dir, selected))
-        check_sample(con, source_dir, summary.load_id)
+        _check_sample(con, source_dir, summary.load_id)
         for done, name in enumerate(selected):
             if progress:
                 progress(name, done, len(selected))

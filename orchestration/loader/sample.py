@@ -40,39 +40,27 @@ def read_generation(source_dir: Path) -> dict | None:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def check_sample(con, source_dir: Path, load_id: str) -> None:
-    """Record the sample's parameters at the warehouse's first load of a generated
-    sample (under the load's id, so the other engines get the record with the loader's
-    bookkeeping); raise SampleMismatchError when the warehouse holds another. Runs on the
-    open DuckDB connection before any row is loaded, and touches nothing for an export
-    that is not a generated sample."""
-    wanted = read_generation(source_dir)
-    if wanted is None:
-        return
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+def check_sample(con, source_dir: Path, wanted: dict, load_id: str) -> None:
+    """Record `wanted`, the parameters of the generated sample in `source_dir`, at the
+    warehouse's first load of a generated sample (under the load's id, so the other
+    engines get the record with the loader's bookkeeping); raise SampleMismatchError
+    when the warehouse holds another. Runs inside the caller's transaction on the open
+    DuckDB connection, before any row is loaded."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {TABLE} ("
+        " load_id VARCHAR NOT NULL,"  # the load that recorded it
+        " parameters VARCHAR NOT NULL,"  # JSON object: customers, days, seed, end
+        " recorded_at TIMESTAMP NOT NULL)"
+    )
+    row = con.execute(f"SELECT parameters FROM {TABLE} ORDER BY recorded_at LIMIT 1").fetchone()
+    if row is None:
         con.execute(
-            f"CREATE TABLE IF NOT EXISTS {TABLE} ("
-            " load_id VARCHAR NOT NULL,"  # the load that recorded it
-            " parameters VARCHAR NOT NULL,"  # JSON object: customers, days, seed, end
-            " recorded_at TIMESTAMP NOT NULL)"
+            f"INSERT INTO {TABLE} VALUES (?, ?, ?)",
+            [load_id, json.dumps(wanted, sort_keys=True), datetime.now(UTC).replace(tzinfo=None)],
         )
-        row = con.execute(f"SELECT parameters FROM {TABLE} ORDER BY recorded_at LIMIT 1").fetchone()
-        if row is None:
-            con.execute(
-                f"INSERT INTO {TABLE} VALUES (?, ?, ?)",
-                [
-                    load_id,
-                    json.dumps(wanted, sort_keys=True),
-                    datetime.now(UTC).replace(tzinfo=None),
-                ],
-            )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    held = json.loads(row[0]) if row is not None else wanted
+        return
+    held = json.loads(row[0])
     if held != wanted:
         changed = sorted(
             key for key in held.keys() | wanted.keys() if held.get(key) != wanted.get(key)

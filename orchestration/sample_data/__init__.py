@@ -3,7 +3,7 @@ partly shared identifiers; browsing, campaigns on five channels, purchases cause
 known channel effects, fatigue, opt-outs, complaints, support) written as the raw
 tables of the input contract, plus the seeds and the ground truth to validate against.
 
-    generate(Path("data/sample"), customers=20_000, days=DEFAULT_DAYS, seed=42)
+    generate(Path("data/sample"), customers=20_000, days=120, seed=42)
 
 Same seed and arguments => byte-identical files. _truth/README.md in the output says
 what the ground truth contains; model.py holds the behavioural model's parameters.
@@ -39,9 +39,7 @@ from orchestration.sample_data.catalog import DEFAULT_END, product_catalog, writ
 from orchestration.sample_data.people import build_population
 from orchestration.sample_data.render import Renderer, scramble
 
-__all__ = ["DEFAULT_DAYS", "DEFAULT_END", "generate", "write_seeds"]
-
-DEFAULT_DAYS = settings.SAMPLE_DAYS
+__all__ = ["DEFAULT_END", "generate", "write_seeds"]
 
 PHASES = ("persons", "sessions", "messaging", "funnels", "commerce", "truth", "write")
 
@@ -49,7 +47,7 @@ PHASES = ("persons", "sessions", "messaging", "funnels", "commerce", "truth", "w
 def generate(
     out: Path,
     customers: int = 20_000,
-    days: int = DEFAULT_DAYS,
+    days: int = settings.SAMPLE_DAYS,
     seed: int = 42,
     fmt: str = "parquet",
     end: datetime = DEFAULT_END,
